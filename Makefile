@@ -1,0 +1,59 @@
+# cloudmesh.libcloud: `make demo` and `make test` work on a fresh machine with Python 3.11 and make.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv test pytest unit integration sanity lint build-check changelog-lint demo bench clean
+
+help:
+	@echo "make demo   - set up, start the local test cloud, run playbooks/demo.yml end to end, stop the cloud"
+	@echo "make test   - set up and run every check (pytest, ansible-test sanity, ansible-lint, build+install, changelog lint)"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+test: venv
+	$(MAKE) --no-print-directory pytest
+	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory build-check
+	$(MAKE) --no-print-directory changelog-lint
+	@echo "make test: every check passed"
+
+pytest: venv
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+integration: venv
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+sanity: venv
+	PATH=$(BIN):$$PATH bash tools/sanity.sh
+
+lint: venv
+	PATH=$(BIN):$$PATH bash tools/lint.sh
+
+build-check: venv
+	PATH=$(BIN):$$PATH bash tools/build_check.sh
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+demo: venv
+	PATH=$(BIN):$$PATH bash tools/demo.sh
+
+bench: venv
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) collections tests/output .pytest_cache build .demo

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+
+    # Connection options shared by every module of the collection.
+    DOCUMENTATION = r'''
+options:
+  cloud:
+    description:
+      - Where the connection fields come from when they are not given as options.
+      - The name of an entry in the play variable C(libcloud_clouds), a dict of named cloud entries normally
+        kept in a vault-encrypted vars file. The name is resolved on the controller; an unknown name fails
+        and lists the known names.
+      - Or an inline dict with the fields O(provider), O(storage_provider), O(key), O(secret), O(region),
+        O(host), O(port), O(secure) and O(options).
+      - "Precedence, highest first: options given on the task (including C(module_defaults)), then the cloud
+        entry, then the environment variables named for each option."
+    type: raw
+  provider:
+    description:
+      - The libcloud compute provider, one of libcloud's C(Provider) constants, case-insensitive,
+        for example V(ec2), V(openstack), V(gce), V(dummy).
+      - Needed by the modules that manage nodes. An unknown name fails and names the closest valid ones.
+      - Falls back to the environment variable E(LIBCLOUD_PROVIDER).
+    type: str
+  storage_provider:
+    description:
+      - The libcloud storage provider, for example V(s3), V(local), V(openstack_swift), V(google_storage).
+      - Needed by the modules that manage buckets and objects.
+      - Falls back to the environment variable E(LIBCLOUD_STORAGE_PROVIDER).
+    type: str
+  key:
+    description:
+      - The access key, user name or key id, as the provider's libcloud driver names its first argument.
+        For the V(local) storage provider, the folder holding the buckets.
+      - Never shown in output, errors or diffs.
+      - Falls back to the environment variable E(LIBCLOUD_KEY).
+    type: str
+  secret:
+    description:
+      - The secret key or password. Never shown in output, errors or diffs.
+      - Falls back to the environment variable E(LIBCLOUD_SECRET).
+    type: str
+  region:
+    description:
+      - The provider's region, for providers that have regions (for example V(us-east-1) on EC2 or S3).
+      - Falls back to the environment variable E(LIBCLOUD_REGION).
+    type: str
+  host:
+    description:
+      - The API endpoint's host name, to reach a private or compatible endpoint instead of the provider's default.
+      - Falls back to the environment variable E(LIBCLOUD_HOST).
+    type: str
+  port:
+    description:
+      - The API endpoint's port.
+      - Falls back to the environment variable E(LIBCLOUD_PORT).
+    type: int
+  secure:
+    description:
+      - Whether to talk to the endpoint over HTTPS. The driver's default (HTTPS) applies when unset.
+      - Falls back to the environment variable E(LIBCLOUD_SECURE).
+    type: bool
+  options:
+    description:
+      - Extra keyword arguments for the libcloud driver's constructor, for example C({signature_version: "4"})
+        for EC2 or C({timeout: 60}). The default C(timeout) is 30 seconds.
+      - Values of keys that look like credentials (C(token), C(password), ...) are masked like O(secret).
+      - Falls back to the environment variable E(LIBCLOUD_OPTIONS), a JSON object.
+    type: dict
+requirements:
+  - apache-libcloud >= 3.8 on the host that runs the task
+notes:
+  - The key and secret never appear in the task's output at any verbosity, in error messages or in diffs.
+  - All modules of this collection are in the action group C(cloudmesh.libcloud.libcloud), so connection
+    options can be set once with C(module_defaults) and C(group/cloudmesh.libcloud.libcloud).
+'''

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The base class of every cloudmesh.libcloud module.
+
+A module is a small class: class-level ``argument_spec`` and ``module_kwargs``, the driver ``kind`` it needs,
+and one ``run()`` that returns the result dict. The base class resolves the connection, builds the driver
+once, and turns every expected failure into one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import (
+    CONNECTION_FIELDS,
+    build_driver,
+    connection_argument_spec,
+    merge_cloud_entry,
+    secret_values,
+)
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
+
+
+class LibcloudModule:
+    argument_spec = {}
+    module_kwargs = {}
+    kind = 'compute'
+
+    def __init__(self):
+        spec = connection_argument_spec()
+        spec.update(self.argument_spec)
+        self.ansible = AnsibleModule(argument_spec=spec, **self.module_kwargs)
+        self.params = self.ansible.params
+        self.check_mode = self.ansible.check_mode
+        self._driver = None
+        self.connection = self._resolve_connection()
+
+    def _resolve_connection(self):
+        conn = dict((field, self.params.get(field)) for field in CONNECTION_FIELDS)
+        cloud = self.params.get('cloud')
+        if isinstance(cloud, dict):
+            # The action plugin normally flattens a cloud entry into the options; this covers direct calls.
+            try:
+                conn = merge_cloud_entry(conn, cloud)
+            except LibcloudModuleError as exc:
+                self.ansible.fail_json(msg=exc.message)
+        for value in secret_values(conn):
+            self.ansible.no_log_values.add(value)
+        return conn
+
+    @property
+    def driver(self):
+        if self._driver is None:
+            self._driver = build_driver(self.connection, self.kind)
+        return self._driver
+
+    def warn(self, message):
+        self.ansible.warn(message)
+
+    def run(self):
+        raise NotImplementedError
+
+    def __call__(self):
+        try:
+            result = self.run()
+        except LibcloudModuleError as exc:
+            failure = dict(exc.result, msg=self.one_line(exc))
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # libcloud raises plain exceptions, socket errors and HTTP errors alike; the user gets one line.
+            failure = dict(msg=self.one_line(exc))
+        else:
+            self.ansible.exit_json(**result)
+        # Outside the except block, so that fail_json adds no traceback to the result.
+        self.ansible.fail_json(**failure)
+
+    def one_line(self, exc):
+        return describe_exception(exc, secret_values(self.connection))

@@ -1,0 +1,199 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place where credentials become a libcloud driver.
+
+A *cloud entry* holds the connection fields below. Modules, the action plugin and the inventory plugin all
+resolve them the same way, highest precedence first: explicit options, then the ``cloud`` entry, then the
+``LIBCLOUD_*`` environment variables (as AWX injects them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import json
+import re
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+
+# Every field of a cloud entry, with the environment variable that supplies it when nothing else does.
+ENV_VARS = {
+    'provider': 'LIBCLOUD_PROVIDER',
+    'storage_provider': 'LIBCLOUD_STORAGE_PROVIDER',
+    'key': 'LIBCLOUD_KEY',
+    'secret': 'LIBCLOUD_SECRET',
+    'region': 'LIBCLOUD_REGION',
+    'host': 'LIBCLOUD_HOST',
+    'port': 'LIBCLOUD_PORT',
+    'secure': 'LIBCLOUD_SECURE',
+    'options': 'LIBCLOUD_OPTIONS',
+}
+CONNECTION_FIELDS = tuple(ENV_VARS)
+SECRET_FIELDS = ('key', 'secret')
+
+# Keys of `options` whose values are credentials too (session tokens, passwords): masked like `secret`.
+_SENSITIVE_OPTION = re.compile(r'token|secret|passw|credential|private_key|auth', re.IGNORECASE)
+
+# Seconds before a connection attempt or a silent server gives up, unless `options` says otherwise.
+DEFAULT_TIMEOUT = 30
+
+KINDS = {
+    # kind: (field naming the driver, libcloud package holding its providers)
+    'compute': ('provider', 'libcloud.compute.providers'),
+    'storage': ('storage_provider', 'libcloud.storage.providers'),
+}
+
+
+def connection_argument_spec():
+    """Argument spec shared by every module (documented in the ``cloudmesh.libcloud.connection`` fragment)."""
+    return dict(
+        cloud=dict(type='raw'),
+        provider=dict(type='str', fallback=(env_fallback, [ENV_VARS['provider']])),
+        storage_provider=dict(type='str', fallback=(env_fallback, [ENV_VARS['storage_provider']])),
+        key=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['key']])),
+        secret=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['secret']])),
+        region=dict(type='str', fallback=(env_fallback, [ENV_VARS['region']])),
+        host=dict(type='str', fallback=(env_fallback, [ENV_VARS['host']])),
+        port=dict(type='int', fallback=(env_fallback, [ENV_VARS['port']])),
+        secure=dict(type='bool', fallback=(env_fallback, [ENV_VARS['secure']])),
+        options=dict(type='dict', fallback=(env_fallback, [ENV_VARS['options']])),
+    )
+
+
+def clean_entry(entry):
+    """Plain copy of a cloud entry: known fields only, vaulted values turned into ``str``."""
+    if not isinstance(entry, dict):
+        raise LibcloudModuleError('cloud must be the name of an entry in libcloud_clouds or a dict of connection fields, got %s'
+                                  % type(entry).__name__)
+    unknown = sorted(set(entry) - set(CONNECTION_FIELDS) - {'name', 'regions', 'cloud'})
+    if unknown:
+        raise LibcloudModuleError('unknown field(s) in cloud entry: %s; allowed: %s'
+                                  % (', '.join(unknown), ', '.join(CONNECTION_FIELDS)))
+    cleaned = {}
+    for field in CONNECTION_FIELDS:
+        value = entry.get(field)
+        if value is None:
+            continue
+        if field == 'options':
+            value = parse_options(value, 'cloud entry field options')
+        elif field == 'port':
+            value = int(str(value))
+        elif field == 'secure':
+            value = _to_bool(value, 'cloud entry field secure')
+        elif not isinstance(value, (str, bool, int)):
+            # A `!vault` value inside a dict arrives as an EncryptedString; libcloud needs a plain str.
+            value = str(value)
+        cleaned[field] = value
+    return cleaned
+
+
+def merge_cloud_entry(explicit, entry):
+    """Fill the connection fields missing from ``explicit`` with those of the cloud ``entry``.
+
+    ``explicit`` holds options given on the task (None when absent); it wins over the entry. Environment
+    fallbacks are applied later, by the module's argument spec, only to fields still missing.
+    """
+    merged = dict(explicit)
+    for field, value in clean_entry(entry).items():
+        if merged.get(field) is None:
+            merged[field] = value
+    return merged
+
+
+def parse_options(value, where='options'):
+    """``options`` as a dict; a JSON object string is accepted (that is how LIBCLOUD_OPTIONS arrives)."""
+    if value is None or value == '':
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    try:
+        parsed = json.loads(str(value))
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise LibcloudModuleError('%s must be a dict or a JSON object' % where)
+    return parsed
+
+
+def _to_bool(value, where):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ('1', 'true', 'yes', 'on', 'y', 't'):
+        return True
+    if text in ('0', 'false', 'no', 'off', 'n', 'f'):
+        return False
+    raise LibcloudModuleError('%s must be a boolean, got %r' % (where, text))
+
+
+def secret_values(conn):
+    """Every value of a resolved connection that must never be shown."""
+    values = [conn.get(field) for field in SECRET_FIELDS]
+    values.extend(value for name, value in (conn.get('options') or {}).items() if _SENSITIVE_OPTION.search(str(name)))
+    return [str(value) for value in values if value not in (None, '')]
+
+
+def _import(module_name):
+    try:
+        return __import__(module_name, fromlist=['get_driver'])
+    except ImportError as exc:
+        raise LibcloudModuleError('the Python library apache-libcloud is required on the host running this task (%s)' % exc)
+
+
+def known_providers(kind):
+    """Provider names (libcloud Provider constants) available for ``kind``."""
+    providers = _import(KINDS[kind][1])
+    return sorted(str(name) for name in providers.DRIVERS)
+
+
+def driver_class(kind, provider):
+    """The libcloud driver class for ``provider``, matched case-insensitively; unknown names fail helpfully."""
+    field = KINDS[kind][0]
+    providers = _import(KINDS[kind][1])
+    wanted = str(provider).strip().lower()
+    by_name = dict((str(name).lower(), name) for name in providers.DRIVERS)
+    if wanted not in by_name:
+        close = difflib.get_close_matches(wanted, list(by_name), n=5, cutoff=0.5)
+        hint = ('closest valid: %s' % ', '.join(close)) if close else ('valid: %s' % ', '.join(sorted(by_name)))
+        raise LibcloudModuleError('unknown %s %r; %s' % (field, str(provider), hint))
+    return providers.get_driver(by_name[wanted])
+
+
+def _missing(field):
+    return LibcloudModuleError('no %s given: set the option %s, the field %s of the cloud entry, or the environment variable %s'
+                               % (field, field, field, ENV_VARS[field]))
+
+
+def _accepted_kwargs(cls, kwargs):
+    """Drop keyword arguments that a driver's constructor cannot take (e.g. the dummy driver takes only creds)."""
+    try:
+        parameters = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return kwargs
+    return dict((name, value) for name, value in kwargs.items() if name in parameters)
+
+
+def build_driver(conn, kind='compute'):
+    """A libcloud driver for the resolved connection ``conn`` (a dict of the connection fields)."""
+    field = KINDS[kind][0]
+    if not conn.get(field):
+        raise _missing(field)
+    if not conn.get('key'):
+        raise _missing('key')
+    cls = driver_class(kind, conn[field])
+    options = parse_options(conn.get('options'))
+    kwargs = dict((name, conn[name]) for name in ('secret', 'secure', 'host', 'port', 'region') if conn.get(name) is not None)
+    kwargs.setdefault('timeout', DEFAULT_TIMEOUT)
+    kwargs.update(options)
+    driver = cls(conn['key'], **_accepted_kwargs(cls, kwargs))
+    region = conn.get('region')
+    if kind == 'storage' and region and region != 'us-east-1' and hasattr(driver, 'ex_location_name'):
+        # libcloud's S3 driver sends no LocationConstraint for a region given at runtime, so creating a bucket
+        # outside us-east-1 fails; its per-region subclasses set this attribute instead.
+        driver.ex_location_name = region
+    return driver

@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One exception family, turned into one-line messages in one place."""
+
+from __future__ import annotations
+
+import re
+
+
+class LibcloudModuleError(Exception):
+    """An expected failure: its message is shown to the user as it is, on one line."""
+
+    def __init__(self, message, **result):
+        super().__init__(message)
+        self.message = message
+        self.result = result
+
+
+_AWS_ERROR = re.compile(r'<Code>([^<]+)</Code>\s*<Message>([^<]*)</Message>', re.DOTALL)
+
+
+def describe_exception(exc, secrets=()):
+    """A single readable line for ``exc``, with every secret value masked.
+
+    libcloud often puts a whole XML or JSON body, or a multi-line traceback text, into its exceptions.
+    """
+    if isinstance(exc, LibcloudModuleError):
+        text = exc.message
+    else:
+        text = str(exc) or repr(exc)
+        aws = _AWS_ERROR.search(text)
+        if aws:
+            text = '%s: %s' % (aws.group(1), aws.group(2))
+        text = '%s: %s' % (type(exc).__name__, text)
+    text = ' '.join(text.split())
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, '********')
+    if len(text) > 500:
+        text = text[:497] + '...'
+    return text

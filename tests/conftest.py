@@ -1,0 +1,54 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared fixtures: the local test cloud (moto behind MotoWireFix) and boto3 clients to check its state."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# The repository root on sys.path makes ``tests.harness`` importable however pytest was started.
+REPO_ROOT = str(Path(__file__).resolve().parent.parent)
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+
+from tests.harness.ansible_run import ensure_collection_link  # noqa: E402
+from tests.harness.local_cloud import DEFAULT_REGION, LocalCloud  # noqa: E402
+
+# Tests import the working tree as ansible_collections.cloudmesh.libcloud; first on the path, so that an
+# installed copy of the collection cannot stand in for it.
+sys.path.insert(0, str(ensure_collection_link()))
+
+# ansible-test's work tree under tests/output holds copies of these tests.
+collect_ignore = ['output']
+
+
+@pytest.fixture(scope='session')
+def local_cloud():
+    """One local cloud for the whole session, stopped at its end."""
+    with LocalCloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture
+def fresh_cloud(local_cloud):
+    """The session's local cloud, emptied before the test."""
+    local_cloud.reset()
+    return local_cloud
+
+
+@pytest.fixture
+def boto3_ec2(local_cloud):
+    """``boto3_ec2(region)``: a boto3 EC2 client on the local cloud."""
+    def make(region=DEFAULT_REGION):
+        return local_cloud.boto3_client('ec2', region)
+    return make
+
+
+@pytest.fixture
+def boto3_s3(local_cloud):
+    """``boto3_s3(region)``: a boto3 S3 client on the local cloud."""
+    def make(region=DEFAULT_REGION):
+        return local_cloud.boto3_client('s3', region)
+    return make

@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run real ``ansible-playbook`` processes against this checkout of the collection.
+
+The collection is exposed through ``collections/ansible_collections/cloudmesh/libcloud``, a link to the
+repository root (git ignores it), so that tests exercise exactly the working tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COLLECTIONS_DIR = REPO_ROOT / 'collections'
+BIN_DIR = Path(sys.executable).parent
+
+
+def ensure_collection_link():
+    """Create the ``collections/`` link tree once; it points at the repository itself."""
+    link = COLLECTIONS_DIR / 'ansible_collections' / 'cloudmesh' / 'libcloud'
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(REPO_ROOT, target_is_directory=True)
+    return COLLECTIONS_DIR
+
+
+def empty_config():
+    path = ensure_collection_link() / 'ansible.cfg'
+    if not path.exists():
+        path.write_text('[defaults]\n')
+    return path
+
+
+def ansible_env(extra_env=None, callback='ansible.posix.json'):
+    """Environment for an ansible command: this collection, this venv's Python, no user configuration."""
+    env = dict(os.environ)
+    # Credentials of the caller's environment must not leak into a test that did not ask for them.
+    for name in list(env):
+        if name.startswith('LIBCLOUD_') or name.startswith('AWS_'):
+            del env[name]
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': str(ensure_collection_link()),
+        # An empty configuration: no ansible.cfg of the caller's folders or home may change the runs.
+        'ANSIBLE_CONFIG': str(empty_config()),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        'ANSIBLE_HOST_KEY_CHECKING': '0',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_LOCALHOST_WARNING': '0',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+        'PATH': '%s%s%s' % (BIN_DIR, os.pathsep, env.get('PATH', '')),
+    })
+    if callback:
+        env['ANSIBLE_STDOUT_CALLBACK'] = callback
+    if extra_env:
+        env.update(dict((key, str(value)) for key, value in extra_env.items()))
+    return env
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stdout: str
+    stderr: str
+    report: dict = field(default_factory=dict)
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def task_results(self, host='localhost'):
+        """Each task's result for ``host``, in order, keyed by the task's name (json callback only)."""
+        results = []
+        for play in self.report.get('plays', []):
+            for task in play.get('tasks', []):
+                outcome = task.get('hosts', {}).get(host)
+                if outcome is not None:
+                    results.append((task['task']['name'], outcome))
+        return results
+
+    def result(self, name, host='localhost'):
+        """The result of the last task called ``name``."""
+        found = [outcome for task_name, outcome in self.task_results(host) if task_name == name]
+        if not found:
+            raise KeyError('no task named %r; tasks: %s' % (name, [task for task, _ in self.task_results(host)]))
+        return found[-1]
+
+    @property
+    def stats(self):
+        return self.report.get('stats', {}).get('localhost', {})
+
+
+def run_playbook(playbook, workdir, *, extra_vars=None, env=None, check=False, diff=False, verbosity=0,
+                 vault_password_file=None, inventory=None, callback='ansible.posix.json', timeout=600, args=()):
+    """Run ``playbook`` (a path, or YAML text written to ``workdir``) and return a :class:`PlaybookRun`."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if isinstance(playbook, str) and '\n' in playbook:
+        path = workdir / 'playbook.yml'
+        path.write_text(playbook)
+        playbook = path
+    command = [str(BIN_DIR / 'ansible-playbook'), str(playbook)]
+    command += ['-i', str(inventory) if inventory else 'localhost,', '-c', 'local']
+    if extra_vars:
+        vars_path = workdir / 'extra_vars.json'
+        vars_path.write_text(json.dumps(extra_vars))
+        command += ['-e', '@%s' % vars_path]
+    if check:
+        command.append('--check')
+    if diff:
+        command.append('--diff')
+    if verbosity:
+        command.append('-' + 'v' * verbosity)
+    if vault_password_file:
+        command += ['--vault-password-file', str(vault_password_file)]
+    command += list(args)
+    proc = subprocess.run(command, cwd=str(workdir), env=ansible_env(env, callback), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    report = {}
+    if callback == 'ansible.posix.json':
+        try:
+            report = json.loads(proc.stdout[proc.stdout.index('{'):])
+        except ValueError:
+            report = {}
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, report)
+
+
+def run_ansible(command, workdir, *, env=None, timeout=600, input_text=None):
+    """Run another ansible CLI (``ansible-inventory``, ``ansible-doc``, ``ansible-vault`` ...) from this venv."""
+    command = [str(BIN_DIR / command[0])] + [str(part) for part in command[1:]]
+    return subprocess.run(command, cwd=str(workdir), env=ansible_env(env, callback=None), capture_output=True, text=True,
+                          timeout=timeout, check=False, input=input_text)

@@ -1,0 +1,120 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The credential layer: precedence, cleaning, provider names and drivers (libcloud's real dummy drivers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import connection
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+
+
+class Vaulted:
+    """Stands in for ansible's EncryptedString: a str-convertible value that is not a str."""
+
+    def __init__(self, plain):
+        self.plain = plain
+
+    def __str__(self):
+        return self.plain
+
+
+def test_explicit_options_win_over_the_cloud_entry():
+    explicit = dict.fromkeys(connection.CONNECTION_FIELDS)
+    explicit.update(region='eu-west-1', port=9000)
+    merged = connection.merge_cloud_entry(explicit, {'provider': 'ec2', 'region': 'us-east-1', 'port': 1, 'key': 'k'})
+    assert merged['region'] == 'eu-west-1'
+    assert merged['port'] == 9000
+    assert merged['provider'] == 'ec2'
+    assert merged['key'] == 'k'
+
+
+def test_cloud_entry_values_are_cleaned():
+    entry = {'provider': 'ec2', 'secret': Vaulted('s3cr3t'), 'port': '8080', 'secure': 'false', 'options': '{"signature_version": "4"}'}
+    cleaned = connection.clean_entry(entry)
+    assert cleaned == {'provider': 'ec2', 'secret': 's3cr3t', 'port': 8080, 'secure': False, 'options': {'signature_version': '4'}}
+    assert isinstance(cleaned['secret'], str)
+
+
+def test_unknown_entry_field_names_the_allowed_ones():
+    with pytest.raises(LibcloudModuleError) as caught:
+        connection.clean_entry({'provider': 'ec2', 'pasword': 'x'})
+    assert 'pasword' in caught.value.message
+    assert 'storage_provider' in caught.value.message
+    assert 'x' not in caught.value.message.split(';')[0].replace('pasword', '')
+
+
+def test_cloud_must_be_a_dict():
+    with pytest.raises(LibcloudModuleError, match='must be the name'):
+        connection.clean_entry(['ec2'])
+
+
+@pytest.mark.parametrize('value, expected', [(None, {}), ('', {}), ({'a': 1}, {'a': 1}), ('{"timeout": 5}', {'timeout': 5})])
+def test_parse_options(value, expected):
+    assert connection.parse_options(value) == expected
+
+
+def test_parse_options_rejects_non_objects():
+    with pytest.raises(LibcloudModuleError, match='JSON object'):
+        connection.parse_options('[1, 2]')
+
+
+def test_secret_values_include_sensitive_options():
+    conn = {'key': 'AKID', 'secret': 'shh', 'options': {'token': 'tok', 'signature_version': '4'}}
+    assert sorted(connection.secret_values(conn)) == ['AKID', 'shh', 'tok']
+
+
+def test_provider_names_are_case_insensitive():
+    assert connection.driver_class('compute', 'EC2').__name__ == 'EC2NodeDriver'
+    assert connection.driver_class('storage', 'Local').__name__ == 'LocalStorageDriver'
+
+
+def test_unknown_provider_names_the_closest_valid_ones():
+    with pytest.raises(LibcloudModuleError) as caught:
+        connection.driver_class('compute', 'ec3')
+    message = caught.value.message
+    assert message.startswith("unknown provider 'ec3'")
+    assert 'ec2' in message
+    assert '\n' not in message
+
+
+def test_unknown_storage_provider_names_the_field():
+    with pytest.raises(LibcloudModuleError, match="unknown storage_provider 'S4'.*s3"):
+        connection.driver_class('storage', 'S4')
+
+
+@pytest.mark.parametrize('missing', ['provider', 'key'])
+def test_missing_field_says_where_it_may_come_from(missing):
+    conn = {'provider': 'dummy', 'key': 'k'}
+    del conn[missing]
+    with pytest.raises(LibcloudModuleError) as caught:
+        connection.build_driver(conn, 'compute')
+    message = caught.value.message
+    assert 'no %s given' % missing in message
+    assert connection.ENV_VARS[missing] in message
+    assert 'cloud entry' in message
+
+
+def test_build_driver_drops_arguments_a_driver_cannot_take():
+    # libcloud's dummy compute driver takes only `creds`: region, timeout etc. must not be passed.
+    driver = connection.build_driver({'provider': 'dummy', 'key': 'k', 'region': 'r1', 'secure': False}, 'compute')
+    assert driver.list_nodes()
+
+
+def test_build_storage_driver_local(tmp_path):
+    driver = connection.build_driver({'storage_provider': 'local', 'key': str(tmp_path)}, 'storage')
+    assert driver.create_container('b1').name == 'b1'
+    assert (tmp_path / 'b1').is_dir()
+
+
+def test_s3_outside_us_east_1_gets_its_location_constraint():
+    driver = connection.build_driver({'storage_provider': 's3', 'key': 'k', 'secret': 's', 'region': 'eu-west-1'}, 'storage')
+    assert driver.ex_location_name == 'eu-west-1'
+
+
+def test_argument_spec_marks_secrets_no_log_and_reads_the_environment():
+    spec = connection.connection_argument_spec()
+    assert spec['key']['no_log'] and spec['secret']['no_log']
+    assert not spec['cloud'].get('no_log')
+    for field, env_name in connection.ENV_VARS.items():
+        assert spec[field]['fallback'][1] == [env_name]
