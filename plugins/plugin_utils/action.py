@@ -63,7 +63,8 @@ class LibcloudAction(ActionBase):
                 clouds = self._templar.template(clouds)
             entry = find_cloud_entry(cloud_name, clouds)
         explicit = dict((field, module_args.get(field)) for field in CONNECTION_FIELDS)
-        module_args.update(merge_cloud_entry(explicit, entry))
+        # Fields still unset stay absent, so that the module's environment fallbacks apply to them.
+        module_args.update((field, value) for field, value in merge_cloud_entry(explicit, entry).items() if value is not None)
         # The name stays for the record (it is not secret); an inline entry has been fully flattened.
         if cloud_name is None:
             module_args.pop('cloud', None)

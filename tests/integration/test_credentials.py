@@ -179,3 +179,15 @@ def test_unreachable_endpoint_fails_fast_with_one_line(tmp_path):
     message = run.result('dead')['msg']
     assert 'Connection refused' in message or 'ConnectionError' in message
     assert '\n' not in message and TEST_SECRET not in message
+
+
+def test_environment_fills_fields_a_named_entry_lacks(cloud_with_nodes, tmp_path):
+    """The demo's case: the vaulted entry names no port, LIBCLOUD_PORT supplies it."""
+    cloud, ids = cloud_with_nodes
+    entry = cloud.ec2_cloud_entry('us-east-1')
+    del entry['port']
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': {'local': entry}},
+             'tasks': [node_info_task('port from env', {'cloud': 'local'})]}]
+    run = run_playbook(yaml.safe_dump(play) + '\n', tmp_path, env={'LIBCLOUD_PORT': cloud.port})
+    assert run.rc == 0, run.output
+    assert [node['id'] for node in run.result('port from env')['nodes']] == [ids['us-east-1']]
