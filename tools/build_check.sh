@@ -3,7 +3,6 @@
 # module and plugin from the installed copy, and run the demo playbook from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/libcloud-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

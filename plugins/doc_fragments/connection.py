@@ -68,8 +68,8 @@ options:
     type: bool
   options:
     description:
-      - Extra keyword arguments for the libcloud driver's constructor, for example C({signature_version: "4"})
-        for EC2 or C({timeout: 60}). The default C(timeout) is 30 seconds.
+      - "Extra keyword arguments for the libcloud driver's constructor, for example C({signature_version: '4'})
+        for EC2 or C({timeout: 60}). The default C(timeout) is 30 seconds."
       - Values of keys that look like credentials (C(token), C(password), ...) are masked like O(secret).
       - Falls back to the environment variable E(LIBCLOUD_OPTIONS), a JSON object.
     type: dict

@@ -62,6 +62,7 @@ class LibcloudModule:
         raise NotImplementedError
 
     def __call__(self):
+        failure = None
         try:
             result = self.run()
         except LibcloudModuleError as exc:
@@ -69,10 +70,10 @@ class LibcloudModule:
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # libcloud raises plain exceptions, socket errors and HTTP errors alike; the user gets one line.
             failure = dict(msg=self.one_line(exc))
-        else:
-            self.ansible.exit_json(**result)
-        # Outside the except block, so that fail_json adds no traceback to the result.
-        self.ansible.fail_json(**failure)
+        # Outside the except blocks, so that fail_json adds no traceback to the result.
+        if failure is not None:
+            self.ansible.fail_json(**failure)
+        self.ansible.exit_json(**result)
 
     def one_line(self, exc):
         return describe_exception(exc, secret_values(self.connection))

@@ -88,7 +88,7 @@ class PlaybookRun:
         """The result of the last task called ``name``."""
         found = [outcome for task_name, outcome in self.task_results(host) if task_name == name]
         if not found:
-            raise KeyError('no task named %r; tasks: %s' % (name, [task for task, _ in self.task_results(host)]))
+            raise KeyError('no task named %r; tasks: %s' % (name, [task_name for task_name, dummy in self.task_results(host)]))
         return found[-1]
 
     @property
