@@ -107,6 +107,7 @@ POWER_METHODS = {
     'destroy': ('destroy_node',),
 }
 
+
 def current_state(node):
     """The node's state word: libcloud's, or the provider's own where libcloud only says ``unknown``.
 
@@ -271,6 +272,9 @@ def create_kwargs(driver, options, extra=None):
     for keyword, value in (extra or {}).items():
         if keyword in ('name', 'size', 'image', 'location'):
             raise LibcloudModuleError('extra.%s is not allowed: use the option %s' % (keyword, keyword))
+        if keyword in ('ex_mincount', 'ex_maxcount'):
+            # Several nodes of one name would no longer be identified by it.
+            raise LibcloudModuleError('extra.%s is not allowed: use the option count' % keyword)
         if keyword in kwargs:
             option = next(option for option, names in CREATE_KWARGS.items() if keyword in names)
             raise LibcloudModuleError('extra.%s conflicts with the option %s: give one of them' % (keyword, option))
@@ -303,11 +307,7 @@ def create_node(driver, name, image=None, size=None, location=None, kwargs=None)
     for keyword, value in (('image', image), ('size', size), ('location', location)):
         if value is not None:
             arguments[keyword] = value
-    node = driver.create_node(name=name, **arguments)
-    if isinstance(node, list):
-        # ex_mincount/ex_maxcount in extra would create several nodes of one name: refused by the duplicate check later.
-        raise LibcloudModuleError('creating %s made %d nodes; libcloud_node manages one node per name (use count)' % (name, len(node)))
-    return node
+    return driver.create_node(name=name, **arguments)
 
 
 def power(driver, node, action):

@@ -14,7 +14,7 @@ description:
   - On providers with thousands of images, narrow the listing with O(image_filter); on EC2 the filter is
     applied by the server.
 author:
-  - cloudmesh.libcloud developers
+  - cloudmesh.libcloud developers (@cloudmesh)
 extends_documentation_fragment:
   - cloudmesh.libcloud.connection
   - cloudmesh.libcloud.attributes.info

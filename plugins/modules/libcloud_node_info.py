@@ -13,7 +13,7 @@ description:
   - Lists the nodes (virtual machines) of a libcloud compute provider, optionally filtered by name, state and tags.
   - Every node is listed, also where the provider pages its answers (EC2's C(nextToken) is followed).
 author:
-  - cloudmesh.libcloud developers
+  - cloudmesh.libcloud developers (@cloudmesh)
 extends_documentation_fragment:
   - cloudmesh.libcloud.connection
   - cloudmesh.libcloud.attributes.info

@@ -167,4 +167,5 @@ def test_validate_refuses_bad_input(params, message):
 
 
 def test_validate_accepts_good_input():
-    node_state.validate({'name': 'a', 'wait_timeout': 1, 'count': 0, 'tags': {'Name': 'a', 'x': 1}, 'state': 'running'})
+    node_state.validate({'name': 'a', 'wait_timeout': 1, 'tags': {'Name': 'a', 'x': 1}, 'state': 'running'})
+    node_state.validate({'name': 'a', 'count': 0, 'tags': {'x': 1}, 'state': 'stopped'})
