@@ -91,6 +91,17 @@ def strip_error_namespace(body: bytes) -> bytes:
     return _NAMESPACED_ERROR_ROOT.sub(b'<Response>', body, count=1)
 
 
+def add_utf8_charset(headers: list) -> list:
+    """Declare the charset of an EC2 answer, as AWS does (``text/xml;charset=UTF-8``).
+
+    moto sends ``Content-Type: text/xml`` with no charset; libcloud reads answers through requests, which then
+    decodes any text/* body as ISO-8859-1, so every non-ASCII character (a tag value such as ``café``) comes
+    back garbled (``cafÃ©``). Only a bare ``text/xml`` changes.
+    """
+    return [(name, 'text/xml;charset=UTF-8') if name.lower() == 'content-type' and value.strip().lower() == 'text/xml'
+            else (name, value) for name, value in headers]
+
+
 def renumber_list_params(encoded: str) -> str:
     """Renumber list parameters that start at 0 so that they start at 1, as AWS's query protocol does.
 
@@ -193,7 +204,7 @@ class MotoWireFix:
         body = fix_namespace(strip_error_namespace(b''.join(chunks)))
         if response['status'].startswith('2'):
             body = add_missing_return(action, body)
-        headers = [(name, value) for name, value in response['headers'] if name.lower() != 'content-length']
+        headers = add_utf8_charset([(name, value) for name, value in response['headers'] if name.lower() != 'content-length'])
         headers.append(('Content-Length', str(len(body))))
         start_response(response['status'], headers, response['exc_info'])
         return [body]

@@ -16,6 +16,7 @@ from tests.harness.moto_wire import (
     EC2_NAMESPACE,
     MotoWireFix,
     add_missing_return,
+    add_utf8_charset,
     fix_namespace,
     is_ec2_request,
     renumber_list_params,
@@ -165,6 +166,20 @@ def test_middleware_fixes_an_ec2_query_request_and_its_response():
     assert answer['body'] == (b'<CreateTagsResponse xmlns="%s"><requestId>r-1</requestId><return>true</return>'
                               b'</CreateTagsResponse>' % EC2_NAMESPACE.encode())
     assert answer['headers']['Content-Length'] == str(len(answer['body']))
+
+
+def test_add_utf8_charset_only_to_a_bare_text_xml():
+    fixed = add_utf8_charset([('Content-Type', 'text/xml'), ('Server', 'moto')])
+    assert fixed == [('Content-Type', 'text/xml;charset=UTF-8'), ('Server', 'moto')]
+    assert add_utf8_charset([('content-type', 'text/xml; charset=ISO-8859-1')]) == [('content-type', 'text/xml; charset=ISO-8859-1')]
+    assert add_utf8_charset([('Content-Type', 'application/json')]) == [('Content-Type', 'application/json')]
+
+
+def test_middleware_declares_utf8_on_ec2_answers_only():
+    answer = call(MotoWireFix(StandInApp('200 OK', moto_response('DescribeInstances'))), EC2_AUTHORIZATION, query='Action=DescribeInstances')
+    assert answer['headers']['Content-Type'] == 'text/xml;charset=UTF-8'
+    answer = call(MotoWireFix(StandInApp('200 OK', b'<x/>')), S3_AUTHORIZATION, query='list-type=2')
+    assert answer['headers']['Content-Type'] == 'text/xml'
 
 
 def test_middleware_fixes_an_ec2_form_request():

@@ -1,0 +1,475 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The logic behind the ``cloudmesh.libcloud.libcloud`` inventory plugin, kept free of Ansible's plugin classes.
+
+Cloud entries become fetch tasks (one per cloud and region), tasks run in a bounded thread pool with one
+driver each, and the nodes they return become plain dicts: the only thing the inventory cache ever holds.
+libcloud is imported only when a task really fetches, so a cache hit never loads it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import queue
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import (
+    CONNECTION_FIELDS,
+    ENV_VARS,
+    build_driver,
+    clean_entry,
+    secret_values,
+)
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, node_to_dict, state_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import EC2_PAGE_SIZE, list_nodes
+
+# Fields a `clouds` item may hold besides the connection fields.
+ENTRY_FIELDS = ('name', 'cloud', 'regions')
+# The variable of a clouds_file that holds the named cloud entries (the same one playbooks use).
+CLOUDS_VARIABLE = 'libcloud_clouds'
+
+HOSTNAME_SOURCES = ('name', 'public_ip', 'private_ip', 'id')
+FILTER_KEYS = ('state', 'name', 'tags')
+
+# Threads fetching at once: enough for many regions, few enough not to look like a flood to an API.
+MAX_WORKERS = 8
+
+# The cache payload's format; a payload of another version is treated as a miss.
+CACHE_VERSION = 1
+
+
+@dataclass
+class FetchTask:
+    """One cloud entry in one region. ``connection`` holds credentials: it is never shown or cached."""
+
+    cloud: str
+    provider: str
+    region: str | None
+    connection: dict = field(repr=False)
+
+
+@dataclass
+class FetchResult:
+    """What one task brought back: JSON-safe node dicts, or the one-line error that stopped it."""
+
+    cloud: str
+    provider: str
+    region: str | None
+    nodes: list = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def label(self):
+        return '%s (region %s)' % (self.cloud, self.region) if self.region else self.cloud
+
+    def to_cache(self):
+        return {'cloud': self.cloud, 'provider': self.provider, 'region': self.region, 'nodes': self.nodes}
+
+    @classmethod
+    def from_cache(cls, item):
+        return cls(item['cloud'], item['provider'], item.get('region'), item['nodes'])
+
+
+# --- cloud entries -> fetch tasks ------------------------------------------------------------------------------
+
+def plain(value, render=None):
+    """``value`` with ``!vault`` values decrypted to ``str`` and, through ``render``, templates rendered."""
+    if isinstance(value, Mapping):
+        return dict((str(key), plain(item, render)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(item, render) for item in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if not isinstance(value, str):
+        # A `!vault` value inside a list or dict option arrives as an EncryptedString: str() decrypts it.
+        value = str(value)
+    if render is not None:
+        value = render(value)
+    # str() of a tagged str (trusted, with an origin) is a plain str: nothing from here on is a template.
+    return str(value) if isinstance(value, str) else value
+
+
+def load_file_clouds(data, path):
+    """The named entries of a clouds_file's ``libcloud_clouds`` (already loaded and decrypted)."""
+    clouds = data.get(CLOUDS_VARIABLE) if isinstance(data, Mapping) else None
+    if not isinstance(clouds, Mapping):
+        raise LibcloudModuleError('clouds_file %s must hold a dict %s of named cloud entries' % (path, CLOUDS_VARIABLE))
+    return clouds
+
+
+def _entry_from_file(name, file_clouds):
+    if file_clouds is None:
+        raise LibcloudModuleError('clouds entry refers to cloud %r, but no clouds_file is set' % name)
+    if name not in file_clouds:
+        known = ', '.join(sorted(str(key) for key in file_clouds)) or 'none'
+        raise LibcloudModuleError('unknown cloud %r; known clouds in clouds_file: %s' % (name, known))
+    entry = file_clouds[name]
+    if not isinstance(entry, Mapping):
+        raise LibcloudModuleError('clouds_file entry %r must be a dict of connection fields' % name)
+    return entry
+
+
+def entries_to_tasks(clouds, file_clouds=None, render=None, environ=None):
+    """Expand the ``clouds`` option into fetch tasks, one per cloud entry and region, in the order given.
+
+    An item is an inline entry (``name`` required) or ``cloud: NAME``, an entry of ``file_clouds`` whose
+    fields the item's own fields override. Fields still missing come from the ``LIBCLOUD_*`` environment
+    variables. Without ``clouds``, every entry of ``file_clouds`` is listed but storage-only ones (a
+    ``storage_provider`` and no ``provider``). Mistakes raise LibcloudModuleError naming the entry, never a value.
+    """
+    environ = os.environ if environ is None else environ
+    if not clouds:
+        if not file_clouds:
+            raise LibcloudModuleError('no clouds to list: set clouds, clouds_file, or both')
+        clouds = [{'cloud': name} for name, entry in file_clouds.items()
+                  if not (isinstance(entry, Mapping) and entry.get('storage_provider') and not entry.get('provider'))]
+    tasks = []
+    seen = set()
+    for position, item in enumerate(clouds, 1):
+        if not isinstance(item, Mapping):
+            raise LibcloudModuleError('clouds item %d must be a dict, got %s' % (position, type(item).__name__))
+        unknown = sorted(set(str(key) for key in item) - set(CONNECTION_FIELDS) - set(ENTRY_FIELDS))
+        if unknown:
+            raise LibcloudModuleError('clouds item %d: unknown field(s) %s; allowed: %s'
+                                      % (position, ', '.join(unknown), ', '.join(ENTRY_FIELDS + CONNECTION_FIELDS)))
+        entry = {}
+        reference = item.get('cloud')
+        if reference is not None:
+            entry.update(_entry_from_file(str(reference), file_clouds))
+        entry.update((key, value) for key, value in item.items() if value is not None)
+        name = entry.get('name') or reference
+        if not name:
+            raise LibcloudModuleError('clouds item %d needs a name (or cloud: NAME of a clouds_file entry)' % position)
+        name = str(name)
+        if name in seen:
+            raise LibcloudModuleError('clouds: the name %r is used twice; each cloud entry needs its own name' % name)
+        seen.add(name)
+        tasks.extend(_entry_tasks(name, entry, render, environ))
+    return tasks
+
+
+def _entry_tasks(name, entry, render, environ):
+    entry = dict(entry)
+    regions = plain(entry.pop('regions', None), render)
+    entry.pop('name', None)
+    entry.pop('cloud', None)
+    try:
+        connection = clean_entry(plain(entry, render))
+    except LibcloudModuleError as exc:
+        raise LibcloudModuleError('clouds entry %r: %s' % (name, exc.message))
+    except ValueError:
+        # clean_entry's int() of the port is the one conversion that raises ValueError.
+        raise LibcloudModuleError('clouds entry %r: port must be a whole number' % name)
+    for field_name in CONNECTION_FIELDS:
+        if connection.get(field_name) is None and environ.get(ENV_VARS[field_name]):
+            if field_name == 'region' and regions:
+                continue
+            connection.update(clean_entry({field_name: environ[ENV_VARS[field_name]]}))
+    if regions is not None and (not isinstance(regions, list) or not all(isinstance(region, str) and region for region in regions)):
+        raise LibcloudModuleError('clouds entry %r: regions must be a list of region names' % name)
+    provider = str(connection.get('provider') or '')
+    return [FetchTask(name, provider, region, dict(connection, region=region))
+            for region in (regions or [connection.get('region')])]
+
+
+# --- fetching ------------------------------------------------------------------------------------------------
+
+def fetch_all(tasks, fetch=None, max_workers=MAX_WORKERS):
+    """Fetch every task in a bounded pool; yield ``(result, page)`` for each page of nodes as it arrives.
+
+    Pages come in the order of ``tasks`` (and of the pages within a task), whatever order the clouds answer
+    in, so that the inventory is the same on every run; a task's last item is ``(result, None)``, its
+    ``result.error`` set if it failed. The caller builds hosts from early pages while later ones are still
+    on the wire. One failing or slow task costs its own time only.
+    """
+    fetch = fetch or fetch_task
+    if not tasks:
+        return
+    channels = [queue.SimpleQueue() for task in tasks]
+
+    def run(task, channel):
+        result = FetchResult(task.cloud, task.provider, task.region)
+        try:
+            fetch(task, result, lambda page: channel.put((result, page)))
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            result.error = describe_exception(exc, secret_values(task.connection))
+        finally:
+            channel.put((result, None))
+
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(tasks)), thread_name_prefix='libcloud-inventory') as pool:
+        for task, channel in zip(tasks, channels):
+            pool.submit(run, task, channel)
+        for channel in channels:
+            while True:
+                result, page = channel.get()
+                yield result, page
+                if page is None:
+                    break
+
+
+def fetch_task(task, result, on_page):
+    """Fetch the nodes of ``task`` into ``result``, handing each page to ``on_page``; failures become
+    ``result.error``, one line with the secrets masked."""
+    started = time.monotonic()
+    try:
+        # A driver per task: libcloud connections are not safe to share between threads.
+        driver = build_driver(task.connection, 'compute')
+        if result.region is None:
+            result.region = getattr(driver, 'region_name', None)
+        for page in node_pages(driver):
+            result.nodes.extend(page)
+            on_page(page)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        # libcloud raises plain exceptions, socket errors and HTTP errors alike; the secrets never leave here.
+        result.error = describe_exception(exc, secret_values(task.connection))
+    result.seconds = time.monotonic() - started
+
+
+def node_pages(driver):
+    """Every node of ``driver`` as :func:`node_to_dict` describes it, one list per page of the listing."""
+    from libcloud.compute.drivers.ec2 import EC2NodeDriver
+
+    if isinstance(driver, EC2NodeDriver):
+        return Ec2InstanceParser.for_driver(driver).pages(driver)
+    return [[node_to_dict(node) for node in list_nodes(driver)]]
+
+
+class Ec2InstanceParser:
+    """DescribeInstances pages straight into :func:`node_to_dict`'s dicts.
+
+    Building libcloud Node objects costs more than the whole XML parse (every field is an XPath lookup that
+    rebuilds its namespaced path); inventories list thousands of instances, so this reads the same fields
+    from the same response with direct child lookups. It uses the EC2 driver's own namespace, field map and
+    state map, so the dicts equal ``node_to_dict(driver._to_node(item))``; a test compares the two on the
+    local cloud. Follows ``nextToken`` like ``nodes.list_nodes`` and, like it, skips DescribeAddresses.
+    """
+
+    _instances = {}
+
+    def __init__(self, namespace, extra_map, state_map, unknown_state):
+        self.ns = '{%s}' % namespace
+        self.node_fields = self._compile(extra_map['node'])
+        self.ebs_fields = self._compile(extra_map['ebs_instance_block_device'])
+        self.state_map = dict((key, state_name(value)) for key, value in state_map.items())
+        self.unknown_state = state_name(unknown_state)
+        tag = self.tag
+        self.reservations_path = '%s/%s' % (tag('reservationSet'), tag('item'))
+        self.instances_path = '%s/%s' % (tag('instancesSet'), tag('item'))
+        self.tags_path = '%s/%s' % (tag('tagSet'), tag('item'))
+        self.devices_path = '%s/%s' % (tag('blockDeviceMapping'), tag('item'))
+        self.groups_path = '%s/%s' % (tag('groupSet'), tag('item'))
+        self.interfaces_path = '%s/%s' % (tag('networkInterfaceSet'), tag('item'))
+        self.product_codes_path = '%s/%s/%s' % (tag('productCodesSet'), tag('item'), tag('productCode'))
+
+    @classmethod
+    def for_driver(cls, driver):
+        from libcloud.compute.drivers.ec2 import NAMESPACE, RESOURCE_EXTRA_ATTRIBUTES_MAP
+        from libcloud.compute.types import NodeState
+
+        key = (NAMESPACE, type(driver))
+        if key not in cls._instances:
+            cls._instances[key] = cls(NAMESPACE, RESOURCE_EXTRA_ATTRIBUTES_MAP, driver.NODE_STATE_MAP, NodeState.UNKNOWN)
+        return cls._instances[key]
+
+    def tag(self, name):
+        return self.ns + name
+
+    def _compile(self, mapping):
+        return [(attribute, tuple(self.tag(part) for part in spec['xpath'].split('/')), spec['transform_func'])
+                for attribute, spec in mapping.items()]
+
+    def pages(self, driver, page_size=None):
+        """The node dicts of each DescribeInstances page, following ``nextToken``."""
+        params = {'Action': 'DescribeInstances', 'MaxResults': str(page_size or EC2_PAGE_SIZE)}
+        next_token = self.tag('nextToken')
+        while True:
+            body = driver.connection.request(driver.path, params=params).object
+            yield self.page_nodes(body)
+            token = body.findtext(next_token)
+            if not token:
+                return
+            params['NextToken'] = token
+
+    def page_nodes(self, body):
+        return [self.instance(item) for reservation in body.iterfind(self.reservations_path)
+                for item in reservation.iterfind(self.instances_path)]
+
+    @staticmethod
+    def _text(element, steps):
+        # libcloud's findattr: '' for an empty element, None for a missing one.
+        for step in steps[:-1]:
+            element = element.find(step)
+            if element is None:
+                return None
+        return element.findtext(steps[-1])
+
+    def _extra(self, element, fields):
+        extra = {}
+        for attribute, steps, transform in fields:
+            value = self._text(element, steps)
+            extra[attribute] = None if value is None else json_safe(transform(value))
+        return extra
+
+    def _findtext(self, element, name):
+        # libcloud's findtext: as above, but '' stays ''.
+        return element.findtext(self.ns + name)
+
+    def instance(self, item):
+        text = self._findtext
+        instance_id = text(item, 'instanceId')
+        tags = {}
+        for tag in item.iterfind(self.tags_path):
+            tags[text(tag, 'key')] = text(tag, 'value')
+        extra = self._extra(item, self.node_fields)
+        extra['block_device_mapping'] = [{'device_name': text(device, 'deviceName'), 'ebs': self._extra(device, self.ebs_fields)}
+                                         for device in item.iterfind(self.devices_path)]
+        extra['groups'] = [{'group_id': text(group, 'groupId'), 'group_name': text(group, 'groupName')}
+                           for group in item.iterfind(self.groups_path)]
+        # libcloud's EC2NetworkInterface objects, reduced to their id as json_safe reduces them.
+        extra['network_interfaces'] = [text(interface, 'networkInterfaceId') for interface in item.iterfind(self.interfaces_path)]
+        extra['product_codes'] = [code.text for code in item.iterfind(self.product_codes_path)]
+        extra['tags'] = tags
+        public_ip = text(item, 'ipAddress')
+        private_ip = text(item, 'privateIpAddress')
+        return {
+            'id': str(instance_id),
+            'name': tags.get('Name', instance_id),
+            'state': self.state_map.get(extra['status'], self.unknown_state),
+            'public_ips': [public_ip] if public_ip else [],
+            'private_ips': [private_ip] if private_ip else [],
+            'image': extra['image_id'],
+            'size': extra['instance_type'],
+            'location': extra['availability'],
+            'tags': dict((str(key), '' if value is None else str(value)) for key, value in tags.items()),
+            'extra': extra,
+        }
+
+
+# --- nodes -> hosts --------------------------------------------------------------------------------------------
+
+def check_filters(filters):
+    """The ``filters`` option, checked and normalised: ``state`` lower-case list, ``name`` glob, ``tags`` dict."""
+    filters = dict(filters or {})
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise LibcloudModuleError('filters: unknown key(s) %s; allowed: %s' % (', '.join(unknown), ', '.join(FILTER_KEYS)))
+    states = filters.get('state')
+    if isinstance(states, str):
+        states = [states]
+    if states is not None and not isinstance(states, list):
+        raise LibcloudModuleError('filters.state must be a list of states, for example [running]')
+    tags = filters.get('tags')
+    if tags is not None and not isinstance(tags, Mapping):
+        raise LibcloudModuleError('filters.tags must be a dict of tag names and values')
+    name = filters.get('name')
+    return {
+        'state': [str(state).lower() for state in states] if states else None,
+        'name': str(name) if name else None,
+        'tags': dict((str(key), str(value)) for key, value in tags.items()) if tags else None,
+    }
+
+
+def node_selected(node, filters):
+    """Whether the node dict passes the checked ``filters`` (all of them)."""
+    if filters['state'] and node['state'] not in filters['state']:
+        return False
+    if filters['name'] and not fnmatch.fnmatchcase(node['name'] or '', filters['name']):
+        return False
+    if filters['tags']:
+        tags = node['tags']
+        return all(tags.get(key) == value for key, value in filters['tags'].items())
+    return True
+
+
+def check_hostnames(hostnames):
+    hostnames = [str(source) for source in hostnames or HOSTNAME_SOURCES]
+    unknown = [source for source in hostnames if source not in HOSTNAME_SOURCES]
+    if unknown:
+        raise LibcloudModuleError('hostnames: unknown value(s) %s; allowed: %s' % (', '.join(unknown), ', '.join(HOSTNAME_SOURCES)))
+    return hostnames
+
+
+def preferred_hostname(node, hostnames):
+    """The first usable value of ``hostnames`` for the node dict; its id when none is usable."""
+    for source in hostnames:
+        if source == 'name':
+            value = node['name']
+        elif source == 'public_ip':
+            value = node['public_ips'][0] if node['public_ips'] else None
+        elif source == 'private_ip':
+            value = node['private_ips'][0] if node['private_ips'] else None
+        else:
+            value = node['id']
+        if value:
+            return str(value)
+    return node['id']
+
+
+class HostNamer:
+    """Picks each selected node's hostname; a name already taken by an earlier node falls back to the node's
+    id, then to ``<id>_<cloud>`` (the same instance reached through two cloud entries)."""
+
+    def __init__(self, filters, hostnames):
+        self.filters = filters
+        self.hostnames = hostnames
+        self.taken = set()
+
+    def hosts(self, result, nodes):
+        """``(hostname, hostvars)`` for every selected node of ``nodes`` (a page of ``result``), in order."""
+        for node in nodes:
+            if not node_selected(node, self.filters):
+                continue
+            name = preferred_hostname(node, self.hostnames)
+            if name in self.taken:
+                name = node['id']
+                if name in self.taken:
+                    name = '%s_%s' % (node['id'], result.cloud)
+            self.taken.add(name)
+            yield name, host_vars(node, result)
+
+
+def host_vars(node, result):
+    """The hostvars of a node dict: ``libcloud_<field>`` for each field, the entry's facts, ``ansible_host``."""
+    variables = {
+        'libcloud_id': node['id'],
+        'libcloud_name': node['name'],
+        'libcloud_state': node['state'],
+        'libcloud_public_ips': node['public_ips'],
+        'libcloud_private_ips': node['private_ips'],
+        'libcloud_image': node['image'],
+        'libcloud_size': node['size'],
+        'libcloud_location': node['location'],
+        'libcloud_tags': node['tags'],
+        'libcloud_extra': node['extra'],
+        'libcloud_cloud': result.cloud,
+        'libcloud_provider': result.provider,
+        'libcloud_region': result.region,
+    }
+    address = (node['public_ips'] or node['private_ips'] or [None])[0]
+    if address:
+        variables['ansible_host'] = address
+    return variables
+
+
+# --- cache -----------------------------------------------------------------------------------------------------
+
+def cache_payload(results):
+    """What the inventory cache keeps: the node dicts of each cloud and region, no connection field at all."""
+    return {'version': CACHE_VERSION, 'results': [result.to_cache() for result in results]}
+
+
+def results_from_cache(payload):
+    """The results kept by :func:`cache_payload`; None when ``payload`` is not one (a miss)."""
+    if not isinstance(payload, Mapping) or payload.get('version') != CACHE_VERSION:
+        return None
+    try:
+        return [FetchResult.from_cache(item) for item in payload['results']]
+    except (KeyError, TypeError):
+        return None
