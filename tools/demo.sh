@@ -24,5 +24,6 @@ echo "local test cloud (moto) listening on 127.0.0.1:$port"
 # The vaulted demo clouds file names no port: the environment supplies the one picked just now.
 export LIBCLOUD_PORT="$port"
 export ANSIBLE_NOCOLOR="${ANSIBLE_NOCOLOR:-1}" ANSIBLE_LOCALHOST_WARNING=0
-ansible-playbook -i "$inventory" "$playbook" \
-  --vault-password-file "$inventory/DEMO-ONLY-vault-password.txt" "$@"
+# The demo password (demo only!) reaches ansible-playbook and the ansible-inventory it runs through the environment.
+export ANSIBLE_VAULT_PASSWORD_FILE="$inventory/DEMO-ONLY-vault-password.txt"
+ansible-playbook -i "$inventory" "$playbook" "$@"
