@@ -13,9 +13,10 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
+import os
 import re
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import AnsibleFallbackNotFound
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 
@@ -45,6 +46,18 @@ KINDS = {
     'compute': ('provider', 'libcloud.compute.providers'),
     'storage': ('storage_provider', 'libcloud.storage.providers'),
 }
+
+
+def env_fallback(*names):
+    """The first of the environment variables ``names`` that is set and not empty.
+
+    AWX injects every environment variable of a credential type, an empty string for each field left blank;
+    an empty ``LIBCLOUD_*`` variable therefore counts as unset (the inventory plugin reads them the same way).
+    """
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
 
 
 def connection_argument_spec():
