@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -18,7 +19,11 @@ from tests.harness.local_cloud import DEFAULT_REGION, LocalCloud  # noqa: E402
 
 # Tests import the working tree as ansible_collections.cloudmesh.libcloud; first on the path, so that an
 # installed copy of the collection cannot stand in for it.
-sys.path.insert(0, str(ensure_collection_link()))
+COLLECTIONS_DIR = str(ensure_collection_link())
+sys.path.insert(0, COLLECTIONS_DIR)
+# On a fresh clone the folder did not exist when pytest put it on sys.path, and Python remembered that.
+sys.path_importer_cache.pop(COLLECTIONS_DIR, None)
+importlib.invalidate_caches()
 
 # ansible-test's work tree under tests/output holds copies of these tests.
 collect_ignore = ['output']
