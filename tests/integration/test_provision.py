@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from tests.harness.ansible_run import REPO_ROOT, run_playbook
 
@@ -69,3 +70,19 @@ def test_provision_twice_then_teardown(empty_cloud, tmp_path):
     assert down.rc == 0, down.output[-3000:]
     assert live_nodes(empty_cloud) == {}
     assert BUCKET not in buckets(empty_cloud)
+
+
+def test_roles_hide_items_that_carry_credentials(empty_cloud, tmp_path):
+    """An item with an inline cloud dict would show its secret in the loop results: the roles hide those."""
+    entry = empty_cloud.ec2_cloud_entry('us-east-1')
+    storage = empty_cloud.s3_cloud_entry('us-east-1')
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {
+        'libcloud_nodes': [{'name': 'inline-node', 'cloud': entry, 'image': 'ami-785db401', 'size': 't3.micro'}],
+        'libcloud_buckets': [{'name': 'inline-bucket', 'cloud': storage, 'objects': [{'name': 'a.txt', 'content': 'a'}]}],
+    }, 'roles': ['cloudmesh.libcloud.libcloud_nodes', 'cloudmesh.libcloud.libcloud_buckets']}]
+    run = run_playbook(yaml.safe_dump(play) + '\n', tmp_path, verbosity=3, callback='default')
+    assert run.rc == 0, run.output[-3000:]
+    assert 'censored' in run.output
+    assert entry['secret'] not in run.output
+    assert live_nodes(empty_cloud) == {'inline-node': 'running'}
+    assert 'inline-bucket' in buckets(empty_cloud)
