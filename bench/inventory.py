@@ -32,7 +32,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.harness.ansible_run import BIN_DIR, ansible_env, ensure_collection_link  # noqa: E402
+from tests.harness.ansible_run import BIN_DIR, ansible_env, ensure_collection_link, unwrap_unsafe  # noqa: E402
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud  # noqa: E402
 
 sys.path.insert(0, str(ensure_collection_link()))
@@ -90,20 +90,9 @@ def list_inventory(path, workdir):
     return seconds, json.loads(proc.stdout)
 
 
-def unwrap(value):
-    """--list output with the {"__ansible_unsafe": ...} wrappers taken off: the plain values."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((key, unwrap(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
-
-
 def write_static(listing, workdir):
     """Static inventory files holding the same hosts, groups and hostvars as ``listing`` (our --list)."""
-    hostvars = unwrap(listing['_meta']['hostvars'])
+    hostvars = unwrap_unsafe(listing['_meta']['hostvars'])
     children = dict((group, {'hosts': dict((host, hostvars[host]) for host in body.get('hosts', []))})
                     for group, body in listing.items() if group not in ('_meta', 'all') and body.get('hosts'))
     data = {'all': {'children': children}}

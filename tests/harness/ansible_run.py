@@ -136,3 +136,14 @@ def run_ansible(command, workdir, *, env=None, timeout=600, input_text=None):
     command = [str(BIN_DIR / command[0])] + [str(part) for part in command[1:]]
     return subprocess.run(command, cwd=str(workdir), env=ansible_env(env, callback=None), capture_output=True, text=True,
                           timeout=timeout, check=False, input=input_text)
+
+
+def unwrap_unsafe(value):
+    """``ansible-inventory --list`` output without the ``{"__ansible_unsafe": ...}`` wrapping of untrusted strings."""
+    if isinstance(value, dict):
+        if set(value) == {'__ansible_unsafe'}:
+            return value['__ansible_unsafe']
+        return dict((key, unwrap_unsafe(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [unwrap_unsafe(item) for item in value]
+    return value

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from tests.harness.ansible_run import REPO_ROOT, ansible_env, run_ansible
+from tests.harness.ansible_run import REPO_ROOT, ansible_env, run_ansible, unwrap_unsafe
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET
 
 RUNNER = Path(sys.executable).parent / 'ansible-runner'
@@ -154,18 +154,6 @@ def fleet(image):
     }
 
 
-def unwrapped(value):
-    """A value of `ansible-inventory --list` output without Ansible's {"__ansible_unsafe": ...} wrapping of untrusted
-    strings (the wrapping is standard: AWX stores it and hands it back to ansible, which reads it as a string)."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((key, unwrapped(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [unwrapped(item) for item in value]
-    return value
-
-
 def live_instances(ec2):
     reservations = ec2.describe_instances(Filters=[{'Name': 'tag:env', 'Values': ['awx']}])['Reservations']
     instances = [instance for reservation in reservations for instance in reservation['Instances']]
@@ -283,7 +271,7 @@ def test_provision_job_artifacts_hold_no_secret(provision_job):
 
 
 def test_inventory_update_lists_the_nodes_without_secrets(inventory_update, local_cloud):
-    inventory = unwrapped(json.loads(inventory_update.stdout))
+    inventory = unwrap_unsafe(json.loads(inventory_update.stdout))
     assert sorted(inventory['tag_role_web']['hosts']) == ['awx-web-1', 'awx-web-2']
     assert 'awx-web-1' in inventory['state_running']['hosts']
     ids = dict((name, instance['InstanceId']) for name, instance in live_instances(local_cloud.boto3_client('ec2')).items())

@@ -12,7 +12,7 @@ import json
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_ansible
+from tests.harness.ansible_run import run_ansible, unwrap_unsafe
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud
 
 REGIONS = ('us-east-1', 'eu-west-1')
@@ -93,17 +93,6 @@ def inventory(workdir, source, *args, env=None):
     return proc
 
 
-def unwrap(value):
-    """`--list` output shows plugin hostvars as {"__ansible_unsafe": value}: the plain values."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((key, unwrap(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
-
-
 def json_output(proc):
     """The JSON document of ansible-inventory's stdout (with -v, ansible prints its messages there first)."""
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -113,7 +102,7 @@ def json_output(proc):
 
 def listing(proc):
     data = json_output(proc)
-    return unwrap(data['_meta']['hostvars']), data
+    return unwrap_unsafe(data['_meta']['hostvars']), data
 
 
 def group_hosts(data, group):
