@@ -52,8 +52,12 @@ class LibcloudModule:
     @property
     def driver(self):
         if self._driver is None:
-            self._driver = build_driver(self.connection, self.kind)
+            self._driver = self.new_driver()
         return self._driver
+
+    def new_driver(self):
+        """A driver of its own for a worker thread: libcloud connections are not thread-safe."""
+        return build_driver(self.connection, self.kind)
 
     def warn(self, message):
         self.ansible.warn(message)

@@ -9,17 +9,12 @@ wait, wait together: one listing per poll, whatever their number.
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_tags, node_to_dict
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import node_state
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import nodes as libcloud_nodes
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline, WaitTimeout, wait_until
-
-# Concurrent writes (create, start, stop, ...) of one task: enough to hide API latency, few enough for rate limits.
-MAX_WORKERS = 8
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.workers import DriverPool
 
 
 class ManagedNode:
@@ -62,13 +57,12 @@ class NodeReconciler:
         self.driver = driver
         self.params = params
         self.check_mode = check_mode
-        self.driver_factory = driver_factory
+        self.pool = DriverPool(driver, driver_factory)
         self.warn = warn or (lambda message: None)
         self.deadline = Deadline(params.get('wait_timeout') or 600)
         self.items = []
         self.create_args = None
         self.mismatches = []
-        self._local = threading.local()
 
     # -- deciding ------------------------------------------------------------------------------------------------
 
@@ -165,25 +159,9 @@ class NodeReconciler:
             exc.result['changed'] = any(item.written for item in self.items)
             raise
 
-    def _thread_driver(self):
-        # libcloud connections keep per-request state: every worker thread gets a driver of its own.
-        if self.driver_factory is None:
-            return self.driver
-        if getattr(self._local, 'driver', None) is None:
-            self._local.driver = self.driver_factory()
-        return self._local.driver
-
     def _run_writes(self, writes):
-        if not writes:
-            return
-        if len(writes) == 1 or self.driver_factory is None:
-            for item, steps in writes.items():
-                self._write(self.driver, item, steps)
-            return
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(writes))) as pool:
-            futures = [pool.submit(lambda item=item, steps=steps: self._write(self._thread_driver(), item, steps))
-                       for item, steps in writes.items()]
-        errors = [future.exception() for future in futures if future.exception() is not None]
+        outcomes = self.pool.map(lambda driver, pair: self._write(driver, *pair), list(writes.items()))
+        errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
         if errors:
             raise _as_module_error(errors[0], len(errors))
 

@@ -21,24 +21,22 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
-import concurrent.futures
 import hashlib
 import mimetypes
 import os
 import re
 import tempfile
-import threading
 import uuid
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.buckets import check_bucket_name, find_bucket, is_local_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.workers import MAX_WORKERS, DriverPool
 
 CHUNK_SIZE = 1024 * 1024
 # Smaller files go up in one PUT, whose S3 ETag is their MD5 (so a listing can tell them unchanged); larger
 # ones as an S3 multipart upload streamed from disk, whose ETag is no content hash: the stored sha256 decides.
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 SHA256_KEY = 'sha256'
-MAX_WORKERS = 8
 # Folders that the LOCAL driver's listing skips (libcloud.storage.drivers.local.IGNORE_FOLDERS). Uploads are
 # staged in one of them and renamed into place, so a failed upload leaves nothing under the final name.
 LOCAL_HIDDEN_FOLDERS = ('.lock', '.hash')
@@ -184,36 +182,26 @@ class Store:
         self.is_local = is_local_driver(driver)
         self.stores_metadata = not self.is_local
         self.multipart = bool(getattr(driver, 'supports_s3_multipart_upload', False))
-        # libcloud's connections are not thread-safe, hence one driver per thread. LOCAL runs serially: its
-        # delete_object removes emptied parent folders and races with a parallel delete or upload.
-        self.workers = 1 if (self.is_local or driver_factory is None) else workers
-        self._driver_factory = driver_factory
-        self._threads = threading.local()
+        # LOCAL runs serially: its delete_object removes emptied parent folders and races with a parallel
+        # delete or upload.
+        self.pool = DriverPool(driver, driver_factory, workers=1 if self.is_local else workers)
         self.warnings = []
+
+    @property
+    def workers(self):
+        return self.pool.workers
 
     def warn_once(self, message):
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def _thread_driver(self):
-        driver = getattr(self._threads, 'driver', None)
-        if driver is None:
-            driver = self._threads.driver = self._driver_factory()
-        return driver
-
     def map(self, function, items):
         """``function(driver, item)`` for each item, in parallel where allowed; an exception becomes an Outcome."""
-        def call(driver, item):
-            try:
-                return function(driver, item)
-            except Exception as exc:  # pylint: disable=broad-exception-caught
-                # Items are (name, path) pairs or RemoteObjects; one failure must not stop the others.
-                return Outcome(item[0] if isinstance(item, tuple) else item.name, error=exc)
-
-        if self.workers == 1 or len(items) < 2:
-            return [call(self.driver, item) for item in items]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
-            return list(pool.map(lambda item: call(self._thread_driver(), item), items))
+        items = list(items)
+        outcomes = self.pool.map(function, items)
+        # Items are (name, path) pairs or RemoteObjects; one failure must not stop the others.
+        return [Outcome(item[0] if isinstance(item, tuple) else item.name, error=outcome) if isinstance(outcome, Exception) else outcome
+                for item, outcome in zip(items, outcomes)]
 
     def check_name(self, name, option='name'):
         problem = object_name_problem(name, local=self.is_local)

@@ -85,7 +85,6 @@ bucket:
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.buckets import ensure_bucket
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import build_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.objects import Store, empty_bucket
 
 
@@ -99,7 +98,7 @@ class BucketModule(LibcloudModule):
     kind = 'storage'
 
     def run(self):
-        store = Store(self.driver, lambda: build_driver(self.connection, self.kind), self.check_mode)
+        store = Store(self.driver, self.new_driver, self.check_mode)
         return ensure_bucket(self.driver, self.params['name'], self.params['state'], force=self.params['force'],
                              check_mode=self.check_mode, delete_objects=lambda container: empty_bucket(store, container))
 

@@ -235,7 +235,6 @@ import re
 import tempfile
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import build_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.objects import (
     OVERWRITE_CHOICES,
@@ -283,7 +282,7 @@ class BucketObjectModule(LibcloudModule):
 
     def run(self):
         params = self.params
-        store = Store(self.driver, lambda: build_driver(self.connection, self.kind), self.check_mode)
+        store = Store(self.driver, self.new_driver, self.check_mode)
         if params['state'] == 'present':
             result = self.present(store)
         elif params['state'] == 'absent':

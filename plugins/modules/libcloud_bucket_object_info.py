@@ -102,7 +102,6 @@ objects:
 '''
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import build_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.objects import Store, list_objects
 
 
@@ -117,7 +116,7 @@ class BucketObjectInfoModule(LibcloudModule):
     kind = 'storage'
 
     def run(self):
-        store = Store(self.driver, lambda: build_driver(self.connection, self.kind), self.check_mode)
+        store = Store(self.driver, self.new_driver, self.check_mode)
         objects = list_objects(store, self.params['bucket'], name=self.params['name'], prefix=self.params['prefix'],
                                details=self.params['details'])
         return dict(changed=False, objects=sorted(objects, key=lambda item: item['name']))

@@ -248,7 +248,6 @@ diff:
 '''
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import build_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_reconcile import NodeReconciler
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import STATES, validate
 
@@ -276,7 +275,7 @@ class NodeModule(LibcloudModule):
         # Bad input fails before anything talks to the provider.
         validate(self.params)
         reconciler = NodeReconciler(self.driver, self.params, check_mode=self.check_mode,
-                                    driver_factory=lambda: build_driver(self.connection, self.kind), warn=self.warn)
+                                    driver_factory=self.new_driver, warn=self.warn)
         return reconciler.run(diff=self.ansible._diff)
 
 
