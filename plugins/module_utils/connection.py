@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import re
+from collections.abc import Mapping
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound
 
@@ -114,6 +115,20 @@ def merge_cloud_entry(explicit, entry):
         if merged.get(field) is None:
             merged[field] = value
     return merged
+
+
+def named_entry(name, clouds, where):
+    """The cloud entry called ``name`` in ``clouds`` (a dict of named entries found in ``where``).
+
+    Errors list the names only, never a value: the entries hold credentials.
+    """
+    if name not in clouds:
+        known = ', '.join(sorted(str(key) for key in clouds)) or 'none'
+        raise LibcloudModuleError('unknown cloud %r; known clouds in %s: %s' % (name, where, known))
+    entry = clouds[name]
+    if not isinstance(entry, Mapping):
+        raise LibcloudModuleError('%s[%r] must be a dict of connection fields' % (where, name))
+    return dict(entry)
 
 
 def parse_options(value, where='options'):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import CONNECTION_FIELDS, merge_cloud_entry
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import CONNECTION_FIELDS, merge_cloud_entry, named_entry
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 
 CLOUDS_VARIABLE = 'libcloud_clouds'
@@ -26,13 +26,7 @@ def find_cloud_entry(name, clouds):
                                   'or group_vars)' % (name, CLOUDS_VARIABLE))
     if not isinstance(clouds, Mapping):
         raise LibcloudModuleError('%s must be a dict of named cloud entries, got %s' % (CLOUDS_VARIABLE, type(clouds).__name__))
-    if name not in clouds:
-        known = ', '.join(sorted(str(key) for key in clouds)) or 'none'
-        raise LibcloudModuleError('unknown cloud %r; known clouds in %s: %s' % (name, CLOUDS_VARIABLE, known))
-    entry = clouds[name]
-    if not isinstance(entry, Mapping):
-        raise LibcloudModuleError('%s[%r] must be a dict of connection fields' % (CLOUDS_VARIABLE, name))
-    return dict(entry)
+    return named_entry(name, clouds, CLOUDS_VARIABLE)
 
 
 class LibcloudAction(ActionBase):

@@ -23,6 +23,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     ENV_VARS,
     build_driver,
     clean_entry,
+    named_entry,
     secret_values,
 )
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, node_to_dict, state_name
@@ -107,13 +108,7 @@ def load_file_clouds(data, path):
 def _entry_from_file(name, file_clouds):
     if file_clouds is None:
         raise LibcloudModuleError('clouds entry refers to cloud %r, but no clouds_file is set' % name)
-    if name not in file_clouds:
-        known = ', '.join(sorted(str(key) for key in file_clouds)) or 'none'
-        raise LibcloudModuleError('unknown cloud %r; known clouds in clouds_file: %s' % (name, known))
-    entry = file_clouds[name]
-    if not isinstance(entry, Mapping):
-        raise LibcloudModuleError('clouds_file entry %r must be a dict of connection fields' % name)
-    return entry
+    return named_entry(name, file_clouds, 'clouds_file')
 
 
 def entries_to_tasks(clouds, file_clouds=None, render=None, environ=None):

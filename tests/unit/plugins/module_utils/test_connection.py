@@ -118,3 +118,14 @@ def test_argument_spec_marks_secrets_no_log_and_reads_the_environment():
     assert not spec['cloud'].get('no_log')
     for field, env_name in connection.ENV_VARS.items():
         assert spec[field]['fallback'][1] == [env_name]
+
+
+def test_named_entry_lists_names_only_and_copies():
+    clouds = {'aws': {'provider': 'ec2', 'secret': 'hunter2'}, 'lab': 'openstack'}
+    entry = connection.named_entry('aws', clouds, 'clouds_file')
+    entry['region'] = 'x'
+    assert 'region' not in clouds['aws']
+    with pytest.raises(LibcloudModuleError, match=r"^unknown cloud 'prod'; known clouds in clouds_file: aws, lab$"):
+        connection.named_entry('prod', clouds, 'clouds_file')
+    with pytest.raises(LibcloudModuleError, match=r"^clouds_file\['lab'\] must be a dict of connection fields$"):
+        connection.named_entry('lab', clouds, 'clouds_file')
