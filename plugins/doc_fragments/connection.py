@@ -17,7 +17,7 @@ options:
         kept in a vault-encrypted vars file. The name is resolved on the controller; an unknown name fails
         and lists the known names.
       - Or an inline dict with the fields O(provider), O(storage_provider), O(key), O(secret), O(region),
-        O(host), O(port), O(secure) and O(options).
+        O(host), O(port), O(secure), O(options), O(retries) and O(timeout).
       - "Precedence, highest first: options given on the task (including C(module_defaults)), then the cloud
         entry, then the environment variables named for each option."
     type: raw
@@ -69,10 +69,30 @@ options:
   options:
     description:
       - "Extra keyword arguments for the libcloud driver's constructor, for example C({signature_version: '4'})
-        for EC2 or C({timeout: 60}). The default C(timeout) is 30 seconds."
+        for EC2."
+      - A C(timeout) key here is still read when O(timeout) is not set.
       - Values of keys that look like credentials (C(token), C(password), ...) are masked like O(secret).
       - Falls back to the environment variable E(LIBCLOUD_OPTIONS), a JSON object.
     type: dict
+  retries:
+    description:
+      - How many times, at most, each API call is tried when the provider throttles (HTTP 429, EC2
+        C(RequestLimitExceeded), S3 C(SlowDown), Azure C(ServerBusy), OpenStack C(overLimit)) or fails in
+        passing (a reset or refused connection, a time-out, a cut answer, HTTP 500, 502, 503 or 504).
+      - Waits between tries grow exponentially with full jitter, from 0.5 seconds up to 20 seconds, and
+        honour the provider's C(Retry-After).
+      - Retries also stop at the task's deadline, O(wait_timeout) for modules that wait, otherwise
+        O(retries) times O(timeout) from the start of the task.
+      - Bad input, missing resources and bad credentials are never retried. A node whose create request
+        lost its answer is created again only after a listing shows it does not exist.
+      - V(1) turns retrying off. Falls back to the environment variable E(LIBCLOUD_RETRIES); the default is V(10).
+    type: int
+  timeout:
+    description:
+      - Seconds one API request may take to connect or to answer before it counts as failed (and is retried,
+        see O(retries)); also bounds a stalled upload or download.
+      - Falls back to the environment variable E(LIBCLOUD_TIMEOUT), then to C(options.timeout); the default is V(30).
+    type: int
 requirements:
   - apache-libcloud >= 3.8 on the host that runs the task
 notes:

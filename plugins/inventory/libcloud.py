@@ -101,11 +101,23 @@ options:
         type: bool
       options:
         description:
-          - 'Extra keyword arguments for the libcloud driver, for example C({signature_version: "4"}) or
-            C({timeout: 60}). The default C(timeout) is 30 seconds, which also bounds how long one slow cloud
-            can delay the inventory.'
+          - 'Extra keyword arguments for the libcloud driver, for example C({signature_version: "4"}).'
           - Falls back to the environment variable E(LIBCLOUD_OPTIONS), a JSON object.
         type: dict
+      retries:
+        description:
+          - How many times, at most, each API call is tried when the provider throttles or fails in passing (a
+            reset, a time-out, HTTP 429, 500, 502, 503 or 504), with exponential waits and full jitter, from 0.5
+            up to 20 seconds. Bad input and bad credentials are never retried.
+          - Retries of one cloud stop after O(clouds[].retries) times O(clouds[].timeout) seconds in all.
+          - V(1) turns retrying off. Falls back to the environment variable E(LIBCLOUD_RETRIES); the default is V(10).
+        type: int
+      timeout:
+        description:
+          - Seconds one API request may take before it counts as failed (and is retried); with
+            O(clouds[].retries) it bounds how long one slow cloud can delay the inventory.
+          - Falls back to the environment variable E(LIBCLOUD_TIMEOUT), then to C(options.timeout); the default is V(30).
+        type: int
   clouds_file:
     description:
       - A YAML file, usually encrypted with C(ansible-vault), holding the variable C(libcloud_clouds), a dict

@@ -15,11 +15,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import (
     CONNECTION_FIELDS,
     build_driver,
+    check_integers,
     connection_argument_spec,
+    deadline_seconds,
     merge_cloud_entry,
     secret_values,
 )
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline
 
 
 class LibcloudModule:
@@ -35,16 +38,23 @@ class LibcloudModule:
         self.check_mode = self.ansible.check_mode
         self._driver = None
         self.connection = self._resolve_connection()
+        # One deadline for the whole task: retries of every driver (worker threads included) stop at it.
+        self.deadline = Deadline(self.deadline_seconds())
+
+    def deadline_seconds(self):
+        """How long the task may keep retrying; modules that wait have a deadline of their own."""
+        return deadline_seconds(self.connection)
 
     def _resolve_connection(self):
         conn = dict((field, self.params.get(field)) for field in CONNECTION_FIELDS)
         cloud = self.params.get('cloud')
-        if isinstance(cloud, dict):
-            # The action plugin normally flattens a cloud entry into the options; this covers direct calls.
-            try:
+        try:
+            if isinstance(cloud, dict):
+                # The action plugin normally flattens a cloud entry into the options; this covers direct calls.
                 conn = merge_cloud_entry(conn, cloud)
-            except LibcloudModuleError as exc:
-                self.ansible.fail_json(msg=exc.message)
+            check_integers(conn)
+        except LibcloudModuleError as exc:
+            self.ansible.fail_json(msg=exc.message)
         for value in secret_values(conn):
             self.ansible.no_log_values.add(value)
         return conn
@@ -57,7 +67,7 @@ class LibcloudModule:
 
     def new_driver(self):
         """A driver of its own for a worker thread: libcloud connections are not thread-safe."""
-        return build_driver(self.connection, self.kind)
+        return build_driver(self.connection, self.kind, self.deadline)
 
     def warn(self, message):
         self.ansible.warn(message)

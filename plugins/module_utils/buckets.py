@@ -94,6 +94,30 @@ def has_objects(driver, container):
     return False
 
 
+def _create(driver, name):
+    from libcloud.storage.types import ContainerAlreadyExistsError
+
+    try:
+        return driver.create_container(name)
+    except ContainerAlreadyExistsError:
+        # A retried create whose first answer was lost finds its own bucket; a bucket of someone else stays an error.
+        container = find_bucket(driver, name)
+        if container is None:
+            raise
+        return container
+
+
+def _delete(driver, name, container, before):
+    from libcloud.storage.types import ContainerDoesNotExistError
+
+    try:
+        deleted = driver.delete_container(container)
+    except ContainerDoesNotExistError:
+        return  # a retried delete whose first answer was lost: the wanted state
+    if deleted is False:
+        raise LibcloudModuleError('bucket %r could not be deleted' % name, bucket=before)
+
+
 def ensure_bucket(driver, name, state, force=False, check_mode=False, delete_objects=None):
     """Reconcile one bucket; ``delete_objects(container)`` empties it (used with ``force``)."""
     check_bucket_name(driver, name)
@@ -103,7 +127,7 @@ def ensure_bucket(driver, name, state, force=False, check_mode=False, delete_obj
     if state == 'present' and container is None:
         changed = True
         if not check_mode:
-            container = driver.create_container(name)
+            container = _create(driver, name)
     elif state == 'absent' and container is not None:
         if has_objects(driver, container) and not force:
             raise LibcloudModuleError('bucket %r is not empty: set force=true to delete its objects first' % name,
@@ -112,8 +136,7 @@ def ensure_bucket(driver, name, state, force=False, check_mode=False, delete_obj
         if not check_mode:
             if force:
                 delete_objects(container)
-            if driver.delete_container(container) is False:
-                raise LibcloudModuleError('bucket %r could not be deleted' % name, bucket=before)
+            _delete(driver, name, container, before)
         container = None
     if check_mode and changed:
         after = dict(before, exists=state == 'present')

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound
 
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 
 # Every field of a cloud entry, with the environment variable that supplies it when nothing else does.
@@ -32,6 +33,8 @@ ENV_VARS = {
     'port': 'LIBCLOUD_PORT',
     'secure': 'LIBCLOUD_SECURE',
     'options': 'LIBCLOUD_OPTIONS',
+    'retries': 'LIBCLOUD_RETRIES',
+    'timeout': 'LIBCLOUD_TIMEOUT',
 }
 CONNECTION_FIELDS = tuple(ENV_VARS)
 SECRET_FIELDS = ('key', 'secret')
@@ -39,8 +42,11 @@ SECRET_FIELDS = ('key', 'secret')
 # Keys of `options` whose values are credentials too (session tokens, passwords): masked like `secret`.
 _SENSITIVE_OPTION = re.compile(r'token|secret|passw|credential|private_key|auth', re.IGNORECASE)
 
-# Seconds before a connection attempt or a silent server gives up, unless `options` says otherwise.
+# Seconds before a connection attempt or a silent server gives up.
 DEFAULT_TIMEOUT = 30
+
+# Fields that hold whole numbers, with the range each accepts.
+INTEGER_FIELDS = {'port': (1, 65535), 'retries': (1, 100), 'timeout': (1, 3600)}
 
 KINDS = {
     # kind: (field naming the driver, libcloud package holding its providers)
@@ -74,6 +80,8 @@ def connection_argument_spec():
         port=dict(type='int', fallback=(env_fallback, [ENV_VARS['port']])),
         secure=dict(type='bool', fallback=(env_fallback, [ENV_VARS['secure']])),
         options=dict(type='dict', fallback=(env_fallback, [ENV_VARS['options']])),
+        retries=dict(type='int', fallback=(env_fallback, [ENV_VARS['retries']])),
+        timeout=dict(type='int', fallback=(env_fallback, [ENV_VARS['timeout']])),
     )
 
 
@@ -93,8 +101,8 @@ def clean_entry(entry):
             continue
         if field == 'options':
             value = parse_options(value, 'cloud entry field options')
-        elif field == 'port':
-            value = int(str(value))
+        elif field in INTEGER_FIELDS:
+            value = to_int(value, 'cloud entry field %s' % field, INTEGER_FIELDS[field])
         elif field == 'secure':
             value = _to_bool(value, 'cloud entry field secure')
         elif not isinstance(value, (str, bool, int)):
@@ -146,6 +154,25 @@ def parse_options(value, where='options'):
     return parsed
 
 
+def to_int(value, where, bounds):
+    """``value`` as an int within ``bounds`` (lowest, highest); anything else fails in one line naming ``where``."""
+    lowest, highest = bounds
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or isinstance(value, (bool, float)) or not lowest <= number <= highest:
+        raise LibcloudModuleError('%s must be a whole number from %d to %d, got %r' % (where, lowest, highest, str(value)))
+    return number
+
+
+def check_integers(conn):
+    """Fail in one line when a resolved integer field (given as an option) is out of its range."""
+    for field, bounds in INTEGER_FIELDS.items():
+        if conn.get(field) is not None:
+            to_int(conn[field], field, bounds)
+
+
 def _to_bool(value, where):
     if isinstance(value, bool):
         return value
@@ -190,6 +217,18 @@ def driver_class(kind, provider):
     return providers.get_driver(by_name[wanted])
 
 
+def request_timeout(conn):
+    """Seconds one request may take: the ``timeout`` field, else ``options.timeout``, else the default."""
+    if conn.get('timeout') is not None:
+        return int(conn['timeout'])
+    return to_int(parse_options(conn.get('options')).get('timeout', DEFAULT_TIMEOUT), 'options.timeout', INTEGER_FIELDS['timeout'])
+
+
+def deadline_seconds(conn):
+    """A task's deadline when it has no wait of its own: every attempt of one request, each taking its time-out."""
+    return (conn.get('retries') or retries.DEFAULT_RETRIES) * request_timeout(conn)
+
+
 def _missing(field):
     return LibcloudModuleError('no %s given: set the option %s, the field %s of the cloud entry, or the environment variable %s'
                                % (field, field, field, ENV_VARS[field]))
@@ -206,8 +245,12 @@ def _accepted_kwargs(cls, kwargs):
     return dict((name, value) for name, value in kwargs.items() if name in parameters)
 
 
-def build_driver(conn, kind='compute'):
-    """A libcloud driver for the resolved connection ``conn`` (a dict of the connection fields)."""
+def build_driver(conn, kind='compute', deadline=None):
+    """A libcloud driver for the resolved connection ``conn`` (a dict of the connection fields).
+
+    Every request it makes goes through the retry policy (``retries`` attempts, none past ``deadline``, the
+    task's :class:`waiting.Deadline`) and gives up on a silent server after ``timeout`` seconds.
+    """
     field = KINDS[kind][0]
     if not conn.get(field):
         raise _missing(field)
@@ -216,9 +259,11 @@ def build_driver(conn, kind='compute'):
     cls = driver_class(kind, conn[field])
     options = parse_options(conn.get('options'))
     kwargs = dict((name, conn[name]) for name in ('secret', 'secure', 'host', 'port', 'region') if conn.get(name) is not None)
-    kwargs.setdefault('timeout', DEFAULT_TIMEOUT)
     kwargs.update(options)
+    # The field wins over the older `options.timeout`.
+    kwargs['timeout'] = request_timeout(conn)
     driver = cls(conn['key'], **_accepted_kwargs(cls, kwargs))
+    retries.install(driver, retries.RetryPolicy(conn.get('retries') or retries.DEFAULT_RETRIES, deadline), kwargs['timeout'])
     region = conn.get('region')
     if kind == 'storage' and region and region != 'us-east-1' and hasattr(driver, 'ex_location_name'):
         # libcloud's S3 driver sends no LocationConstraint for a region given at runtime, so creating a bucket

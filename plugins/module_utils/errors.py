@@ -18,6 +18,9 @@ class LibcloudModuleError(Exception):
 
 
 _AWS_ERROR = re.compile(r'<Code>([^<]+)</Code>\s*<Message>([^<]*)</Message>', re.DOTALL)
+# The query string of a URL in an error text (requests puts the URL in its messages): it may hold a signature,
+# an access key id or a token.
+_QUERY = re.compile(r'(/[^\s?\'"]*)\?[^\s\'")]*')
 
 
 def describe_exception(exc, secrets=()):
@@ -32,7 +35,10 @@ def describe_exception(exc, secrets=()):
         aws = _AWS_ERROR.search(text)
         if aws:
             text = '%s: %s' % (aws.group(1), aws.group(2))
-        text = '%s: %s' % (type(exc).__name__, text)
+        text = '%s: %s' % (type(exc).__name__, _QUERY.sub(r'\1?...', text))
+    note = getattr(exc, 'cloudmesh_retry_note', None)
+    if note:
+        text = '%s (%s)' % (text, note)
     text = ' '.join(text.split())
     for secret in secrets:
         if secret:

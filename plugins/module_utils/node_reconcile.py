@@ -53,13 +53,13 @@ class ManagedNode:
 class NodeReconciler:
     """Decide, then (unless in check mode) act. ``params`` are the module's options."""
 
-    def __init__(self, driver, params, check_mode=False, driver_factory=None, warn=None):
+    def __init__(self, driver, params, check_mode=False, driver_factory=None, warn=None, deadline=None):
         self.driver = driver
         self.params = params
         self.check_mode = check_mode
         self.pool = DriverPool(driver, driver_factory)
         self.warn = warn or (lambda message: None)
-        self.deadline = Deadline(params.get('wait_timeout') or 600)
+        self.deadline = deadline or Deadline(params.get('wait_timeout') or 600)
         self.items = []
         self.create_args = None
         self.mismatches = []

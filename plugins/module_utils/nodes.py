@@ -9,7 +9,9 @@ import difflib
 import fnmatch
 import inspect
 import re
+import uuid
 
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_tags, state_name
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import GONE
@@ -303,11 +305,33 @@ def required_for_create(driver):
 
 
 def create_node(driver, name, image=None, size=None, location=None, kwargs=None):
+    """Create one node called ``name``; never two, however the provider's answers get lost.
+
+    A create whose answer was lost (a reset, a time-out, a 5xx) may have worked: it is tried again only after a
+    listing shows no live node of that name; a node found is the one created. Where the driver takes an
+    idempotency token (EC2's ClientToken), every try sends the same one, so the provider itself refuses a twin.
+    """
     arguments = dict(kwargs or {})
     for keyword, value in (('image', image), ('size', size), ('location', location)):
         if value is not None:
             arguments[keyword] = value
-    return driver.create_node(name=name, **arguments)
+    if 'ex_clienttoken' in _parameters(driver.create_node)[0]:
+        arguments.setdefault('ex_clienttoken', uuid.uuid4().hex)
+    answer_lost = []
+
+    def attempt():
+        if answer_lost:
+            found = find_named_nodes(driver, name)
+            if found:
+                return found[0]
+        try:
+            return driver.create_node(name=name, **arguments)
+        except Exception as exc:
+            if retries.classify(exc) == retries.TRANSIENT:
+                answer_lost.append(exc)
+            raise
+
+    return retries.policy_of(driver).call(attempt)
 
 
 def power(driver, node, action):
@@ -320,11 +344,19 @@ def power(driver, node, action):
             done = method(node)
         except NotImplementedError:
             continue
+        except Exception as exc:
+            if action == 'destroy' and _already_gone(exc):
+                return  # a retried destroy whose first answer was lost: the wanted state
+            raise
         if done is False:
             raise LibcloudModuleError('the provider refused to %s node %s (%s)' % (action, node.name, node.id))
         return
     raise LibcloudModuleError('the %s driver cannot %s nodes (it has none of %s)'
                               % (provider_name(driver), action, ', '.join(POWER_METHODS[action])))
+
+
+def _already_gone(exc):
+    return retries.http_status(exc) == 404 or 'NotFound' in str(exc) or 'could not be found' in str(exc)
 
 
 def tag_method(driver):

@@ -28,6 +28,7 @@ import re
 import tempfile
 import uuid
 
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.buckets import check_bucket_name, find_bucket, is_local_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.workers import MAX_WORKERS, DriverPool
@@ -380,7 +381,8 @@ def reconcile_file(store, driver, container, name, path, remote, wanted):
             metadata, content_type = {}, None
         obj = object_dict(name, digest.size, None, digest.sha256, metadata, content_type)
     else:
-        obj = put_file(store, driver, container, name, path, digest, metadata, content_type)
+        # A streamed upload cannot be replayed request by request: a cut one is sent again whole, from the file.
+        obj = retries.policy_of(driver).call(put_file, store, driver, container, name, path, digest, metadata, content_type)
     return Outcome(name, 'uploaded', obj, before)
 
 
@@ -581,7 +583,8 @@ def ensure_download(store, bucket, name, dest, overwrite='different', set_mode=N
         raise LibcloudModuleError('the folder of dest %s is not writable' % folder)
     written = None
     if reason and not store.check_mode:
-        written = download_to(store.driver, remote, dest, set_mode)
+        # Each try starts a fresh temporary file; dest changes only when one completes.
+        written = retries.policy_of(store.driver).call(download_to, store.driver, remote, dest, set_mode)
     elif reason and store.is_local:
         store.stored_sha256(remote)  # a local read, so that check mode shows what would be written
     mode_changed = bool(set_mode is not None and not reason and set_mode(dest))

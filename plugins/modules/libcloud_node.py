@@ -271,11 +271,15 @@ class NodeModule(LibcloudModule):
     )
     module_kwargs = dict(supports_check_mode=True)
 
+    def deadline_seconds(self):
+        # Creating, waiting and every retry on the way share the one wait_timeout.
+        return self.params['wait_timeout']
+
     def run(self):
         # Bad input fails before anything talks to the provider.
         validate(self.params)
         reconciler = NodeReconciler(self.driver, self.params, check_mode=self.check_mode,
-                                    driver_factory=self.new_driver, warn=self.warn)
+                                    driver_factory=self.new_driver, warn=self.warn, deadline=self.deadline)
         return reconciler.run(diff=self.ansible._diff)
 
 

@@ -23,12 +23,14 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     ENV_VARS,
     build_driver,
     clean_entry,
+    deadline_seconds,
     named_entry,
     secret_values,
 )
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, node_to_dict, state_name
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import EC2_PAGE_SIZE, list_nodes
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline
 
 # Fields a `clouds` item may hold besides the connection fields.
 ENTRY_FIELDS = ('name', 'cloud', 'regions')
@@ -159,14 +161,14 @@ def _entry_tasks(name, entry, render, environ):
         connection = clean_entry(plain(entry, render))
     except LibcloudModuleError as exc:
         raise LibcloudModuleError('clouds entry %r: %s' % (name, exc.message))
-    except ValueError:
-        # clean_entry's int() of the port is the one conversion that raises ValueError.
-        raise LibcloudModuleError('clouds entry %r: port must be a whole number' % name)
     for field_name in CONNECTION_FIELDS:
         if connection.get(field_name) is None and environ.get(ENV_VARS[field_name]):
             if field_name == 'region' and regions:
                 continue
-            connection.update(clean_entry({field_name: environ[ENV_VARS[field_name]]}))
+            try:
+                connection.update(clean_entry({field_name: environ[ENV_VARS[field_name]]}))
+            except LibcloudModuleError as exc:
+                raise LibcloudModuleError('clouds entry %r: environment variable %s: %s' % (name, ENV_VARS[field_name], exc.message))
     if regions is not None and (not isinstance(regions, list) or not all(isinstance(region, str) and region for region in regions)):
         raise LibcloudModuleError('clouds entry %r: regions must be a list of region names' % name)
     provider = str(connection.get('provider') or '')
@@ -215,7 +217,7 @@ def fetch_task(task, result, on_page):
     started = time.monotonic()
     try:
         # A driver per task: libcloud connections are not safe to share between threads.
-        driver = build_driver(task.connection, 'compute')
+        driver = build_driver(task.connection, 'compute', Deadline(deadline_seconds(task.connection)))
         if result.region is None:
             result.region = getattr(driver, 'region_name', None)
         for page in node_pages(driver):

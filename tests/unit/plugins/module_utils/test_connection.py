@@ -129,3 +129,41 @@ def test_named_entry_lists_names_only_and_copies():
         connection.named_entry('prod', clouds, 'clouds_file')
     with pytest.raises(LibcloudModuleError, match=r"^clouds_file\['lab'\] must be a dict of connection fields$"):
         connection.named_entry('lab', clouds, 'clouds_file')
+
+
+@pytest.mark.parametrize('field, value', [('port', 'notaport'), ('port', '0'), ('port', '70000'), ('port', True), ('port', 80.5),
+                                          ('retries', 'many'), ('retries', '0'), ('retries', '101'), ('timeout', '-1'), ('timeout', 'soon')])
+def test_integer_fields_fail_in_one_line_naming_the_field(field, value):
+    # Before: int('notaport') escaped the action plugin as "Task failed: invalid literal for int()".
+    with pytest.raises(LibcloudModuleError) as caught:
+        connection.clean_entry({'provider': 'ec2', field: value})
+    message = caught.value.message
+    assert message.startswith('cloud entry field %s must be a whole number from ' % field)
+    assert '\n' not in message
+
+
+def test_integer_fields_accept_numbers_and_numeric_text():
+    assert connection.clean_entry({'port': '8080', 'retries': 3, 'timeout': ' 45 '}) == {'port': 8080, 'retries': 3, 'timeout': 45}
+
+
+@pytest.mark.parametrize('conn, seconds', [
+    ({}, connection.DEFAULT_TIMEOUT),
+    ({'options': {'timeout': 7}}, 7),
+    ({'timeout': 5, 'options': {'timeout': 7}}, 5),
+])
+def test_request_timeout_field_wins_over_options(conn, seconds):
+    assert connection.request_timeout(conn) == seconds
+
+
+def test_deadline_covers_every_attempt_of_one_request():
+    assert connection.deadline_seconds({'retries': 3, 'timeout': 5}) == 15
+    assert connection.deadline_seconds({}) == 10 * connection.DEFAULT_TIMEOUT
+
+
+def test_every_driver_gets_the_retry_policy_and_timeout():
+    driver = connection.build_driver({'provider': 'ec2', 'key': 'k', 'secret': 's', 'region': 'us-east-1', 'retries': 4, 'timeout': 9,
+                                      'options': {'timeout': 60}})
+    assert driver.connection.retry_policy.attempts == 4
+    assert driver.connection.timeout == 9
+    storage = connection.build_driver({'storage_provider': 's3', 'key': 'k', 'secret': 's'}, 'storage')
+    assert storage.connection.retry_policy.attempts == 10
