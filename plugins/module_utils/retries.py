@@ -153,13 +153,11 @@ class RetryPolicy:
         attempt = 0
         while True:
             attempt += 1
-            failure = None
             try:
                 result = function(*args, **kwargs)
-                failure = failed_answer(result) if failed_answer is not None else None
-                if failure is None:
+                exc = failed_answer(result) if failed_answer is not None else None
+                if exc is None:
                     return result
-                exc = failure
             except Exception as error:  # pylint: disable=broad-exception-caught
                 exc = error
             kind = classify(exc)
@@ -170,20 +168,22 @@ class RetryPolicy:
                 if kind is not None and attempt > 1:
                     # describe_exception adds this to the one line the user sees.
                     exc.cloudmesh_retry_note = 'gave up after %d attempts in %.1f s' % (attempt, time.monotonic() - started)
-                if failure is not None and exc is failure:
-                    return result
                 raise exc
             self.retried += 1
             self.sleep(wait)
 
 
-class _StatusError(Exception):
-    """A raw (streamed) answer whose status says to try again; libcloud reads raw answers' status later."""
+class StatusError(Exception):
+    """A raw (streamed) answer whose status says to try again: libcloud reads a raw answer's status only later,
+    and then reports a bare number; this names the provider's own code (``SlowDown``) as well."""
 
-    def __init__(self, status, headers):
-        super().__init__('HTTP %d' % status)
+    def __init__(self, status, headers, detail=''):
+        super().__init__(('HTTP %d %s' % (status, detail)).strip())
         self.code = status
         self.headers = headers
+
+
+_ERROR_CODE = re.compile(r'<Code>([^<]{1,100})</Code>(?:\s*<Message>([^<]{0,300})</Message>)?')
 
 
 def _resendable(data):
@@ -216,9 +216,14 @@ def install(driver, policy, timeout=None):
 
 def _raw_failure(response):
     status = getattr(response, 'status', None)
-    if status in RETRY_STATUSES:
-        return _StatusError(status, getattr(response, 'headers', None) or {})
-    return None
+    if status not in RETRY_STATUSES:
+        return None
+    try:
+        found = _ERROR_CODE.search(response.body or '')  # error answers are small documents
+    except Exception:  # pylint: disable=broad-exception-caught
+        found = None
+    detail = ': '.join(part for part in found.groups() if part) if found else ''
+    return StatusError(status, getattr(response, 'headers', None) or {}, detail)
 
 
 def _connected(connection, original, timeout):

@@ -178,20 +178,25 @@ def test_an_outer_call_retries_the_whole_operation_and_inner_calls_do_not():
     assert len(outer_calls) == 3 and len(inner_calls) == 3
 
 
-def test_a_raw_answer_with_a_retryable_status_is_retried_then_returned():
+def test_a_raw_answer_with_a_retryable_status_is_retried_then_named():
     clock = Clock()
 
     class Raw:
-        def __init__(self, status):
+        def __init__(self, status, body=''):
             self.status = status
             self.headers = {}
+            self.body = body
 
-    answers = iter([Raw(503), Raw(503), Raw(200)])
+    slow_down = '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'
+    answers = iter([Raw(503, slow_down), Raw(503, slow_down), Raw(200)])
     result = policy(clock).call_checked(lambda: next(answers), failed_answer=retries._raw_failure)  # pylint: disable=protected-access
     assert result.status == 200 and len(clock.sleeps) == 2
-    # Out of attempts, the last answer goes back to libcloud, which reports its status in its own words.
-    answers = iter([Raw(503)] * 3)
-    assert policy(clock, attempts=3).call_checked(lambda: next(answers), failed_answer=retries._raw_failure).status == 503  # pylint: disable=protected-access
+    # Out of attempts, the error names the provider's code: libcloud would only report the bare status.
+    answers = iter([Raw(503, slow_down)] * 3)
+    with pytest.raises(Exception) as caught:
+        policy(clock, attempts=3).call_checked(lambda: next(answers), failed_answer=retries._raw_failure)  # pylint: disable=protected-access
+    assert describe_exception(caught.value).startswith(
+        'StatusError: HTTP 503 SlowDown: Please reduce your request rate. (gave up after 3 attempts in ')
 
 
 def test_describe_exception_hides_query_strings_of_urls():
