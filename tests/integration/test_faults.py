@@ -196,3 +196,33 @@ def test_a_stalled_server_fails_at_the_timeout_not_never(local_cloud, proxy, tmp
     assert_one_line_failure(run.result('listing'), 'timed out', 'gave up after 2 attempts')
     # Two tries of TIMEOUT seconds and one short wait, not the proxy's 60 s stall.
     assert elapsed < 2 * TIMEOUT + 15
+
+
+def test_writes_whose_answers_are_lost_end_in_the_wanted_state(local_cloud, proxy, tmp_path, boto3_s3):
+    """The server acted, the answer was lost, the retry finds the work done: no error, no duplicate, honest changed."""
+    client = local_cloud.boto3_client('ec2', FLEET_REGION)
+    image = client.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+    clouds = {'local': through(local_cloud.ec2_cloud_entry(FLEET_REGION), proxy),
+              'store': through(local_cloud.s3_cloud_entry(), proxy)}
+    bucket = 'lost-answers'
+    tasks = [
+        task('create node', 'libcloud_node', name='lost', image=image, size='t3.micro', wait=False),
+        task('create bucket', 'libcloud_bucket', cloud='store', name=bucket),
+        task('put object', 'libcloud_bucket_object', cloud='store', bucket=bucket, name='a.txt', content='a'),
+        task('delete object', 'libcloud_bucket_object', cloud='store', bucket=bucket, name='a.txt', state='absent'),
+        task('delete bucket', 'libcloud_bucket', cloud='store', name=bucket, state='absent'),
+        task('delete node', 'libcloud_node', name='lost', state='absent'),
+    ]
+    proxy.inject(Fault.RESET_AFTER, match=FaultProxy.ec2_action('RunInstances'))
+    proxy.inject(Fault.RESET_AFTER, match=FaultProxy.ec2_action('TerminateInstances'))
+    proxy.inject(Fault.RESET_AFTER, match=lambda info: info.service == 's3' and info.method == 'PUT' and info.path.rstrip('/') == '/' + bucket)
+    proxy.inject(Fault.RESET_AFTER, match=lambda info: info.service == 's3' and info.method == 'PUT' and info.path.endswith('/a.txt'))
+    proxy.inject(Fault.RESET_AFTER, match=lambda info: info.service == 's3' and info.method == 'DELETE' and info.path.endswith('/a.txt'))
+    proxy.inject(Fault.RESET_AFTER, match=lambda info: info.service == 's3' and info.method == 'DELETE' and info.path.rstrip('/') == '/' + bucket)
+    run = run_playbook(play(tasks, libcloud_clouds=clouds), tmp_path)
+    assert run.rc == 0, run.output
+    for name, _outcome in run.task_results():
+        assert run.result(name)['changed'] is True, (name, run.result(name))
+    assert proxy.injected[Fault.RESET_AFTER] == 6, proxy.log
+    assert not live_by_name(client).get('lost')
+    assert bucket not in [item['Name'] for item in boto3_s3().list_buckets()['Buckets']]
