@@ -78,10 +78,11 @@ options:
     description:
       - How many times, at most, each API call is tried when the provider throttles (HTTP 429, EC2
         C(RequestLimitExceeded), S3 C(SlowDown), Azure C(ServerBusy), OpenStack C(overLimit)) or fails in
-        passing (a reset or refused connection, a time-out, a cut answer, HTTP 500, 502, 503 or 504).
+        passing (a reset connection, a time-out, a cut answer, HTTP 500, 502, 503 or 504). A refused
+        connection is tried three times at most, so that a wrong endpoint fails in seconds.
       - Waits between tries grow exponentially with full jitter, from 0.5 seconds up to 20 seconds, and
         honour the provider's C(Retry-After).
-      - Retries also stop at the task's deadline, O(wait_timeout) for modules that wait, otherwise
+      - Retries also stop at the task's deadline, which is the C(wait_timeout) of modules that wait, otherwise
         O(retries) times O(timeout) from the start of the task.
       - Bad input, missing resources and bad credentials are never retried. A node whose create request
         lost its answer is created again only after a listing shows it does not exist.
