@@ -36,6 +36,14 @@ def local_cloud():
         yield cloud
 
 
+@pytest.fixture(scope='session')
+def auth_cloud():
+    """A local cloud that checks credentials (``LocalCloud(auth=True)``), started by the first test that asks for
+    it and stopped at the session's end: only ``auth_cloud.key`` / ``auth_cloud.secret`` are accepted."""
+    with LocalCloud(auth=True) as cloud:
+        yield cloud
+
+
 @pytest.fixture
 def fresh_cloud(local_cloud):
     """The session's local cloud, emptied before the test."""

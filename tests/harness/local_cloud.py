@@ -4,10 +4,15 @@
 moto keeps every object in memory and does not give it back, so the server runs as a separate process
 that takes its memory with it when it stops.
 
-    python -m tests.harness.local_cloud serve [--host H] [--port N]   # foreground (what LocalCloud runs)
+    python -m tests.harness.local_cloud serve [--host H] [--port N] [--auth]   # foreground (what LocalCloud runs)
     python -m tests.harness.local_cloud start --state-dir DIR          # background; prints the port
     python -m tests.harness.local_cloud entry --state-dir DIR          # its EC2 and S3 cloud entries (JSON)
     python -m tests.harness.local_cloud stop --state-dir DIR
+
+``LocalCloud(auth=True)`` starts a cloud that checks credentials: moto's own IAM authentication is on from the
+first request, and the only access key it knows is ``cloud.key`` / ``cloud.secret``, made up at random for
+that cloud. A wrong secret or an unknown key is refused (EC2: 401 AuthFailure; S3: 403 SignatureDoesNotMatch
+or InvalidAccessKeyId), which libcloud raises as ``InvalidCredsError``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -34,6 +40,13 @@ STOP_TIMEOUT = 10.0
 TEST_KEY = 'AKIDLOCALTESTKEY'
 TEST_SECRET = 'local-test-secret-DO-NOT-USE'
 
+# An authenticating cloud's IAM user, allowed every action; its key and secret reach the server through
+# these environment variables (not its command line) and are set up again after every reset.
+AUTH_USER = 'local-cloud-admin'
+AUTH_KEY_ENV = 'LOCAL_CLOUD_AUTH_KEY'
+AUTH_SECRET_ENV = 'LOCAL_CLOUD_AUTH_SECRET'
+ALLOW_EVERYTHING = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]})
+
 # The directory that holds tests/, so that the server subprocess can import tests.harness.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,19 +58,31 @@ LOG_FILE = 'local_cloud.log'
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+def make_auth_credentials() -> tuple[str, str]:
+    """A fresh access key id and secret for an authenticating cloud: random, and unlike any real AWS key."""
+    return 'AKIDLOCALAUTH' + secrets.token_hex(4).upper(), 'local-auth-secret-' + secrets.token_hex(12)
+
+
 class LocalCloud:
     """A moto server (with MotoWireFix) running in a subprocess on ``host``.
 
     ``port=0`` lets the server bind a free port itself (no race with other processes); the chosen port
     is read back from a file the server writes once it listens. Use as a context manager, or call
     ``start()`` and ``stop()``.
+
+    ``auth=True``: the server checks credentials, and ``key`` / ``secret`` (made up for this cloud) are the
+    only ones it accepts; they survive ``reset()``. Otherwise any credentials pass and ``key`` / ``secret`` are
+    ``TEST_KEY`` / ``TEST_SECRET``.
     """
 
-    def __init__(self, host: str = DEFAULT_HOST, port: int = 0, log_path: str | None = None, detach: bool = False):
+    def __init__(self, host: str = DEFAULT_HOST, port: int = 0, log_path: str | None = None, detach: bool = False,
+                 auth: bool = False):
         self.host = host
         self.port = port
         self.log_path = log_path
         self.detach = detach
+        self.auth = auth
+        self.key, self.secret = make_auth_credentials() if auth else (TEST_KEY, TEST_SECRET)
         self.process: subprocess.Popen | None = None
         self._log = None
 
@@ -79,7 +104,11 @@ class LocalCloud:
                            '--host', self.host, '--port', str(self.port), '--port-file', str(port_file)]
                 if not self.detach:
                     command += ['--parent-pid', str(os.getpid())]
-                self.process = subprocess.Popen(command, env=_server_env(), stdin=subprocess.DEVNULL, stdout=self._log,
+                env = _server_env()
+                if self.auth:
+                    command.append('--auth')
+                    env.update({AUTH_KEY_ENV: self.key, AUTH_SECRET_ENV: self.secret})
+                self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
                                                 stderr=subprocess.STDOUT, start_new_session=self.detach)
                 self.port = self._wait_for_port(port_file, deadline)
             self._wait_until_answering(deadline)
@@ -117,7 +146,10 @@ class LocalCloud:
             return response.read()
 
     def reset(self) -> None:
-        """Forget every resource in every service (moto's POST /moto-api/reset)."""
+        """Forget every resource in every service (moto's POST /moto-api/reset).
+
+        On an authenticating cloud, the server sets its IAM user up again before it answers: same key, same secret.
+        """
         self._request('POST', '/moto-api/reset')
 
     def stop(self) -> None:
@@ -136,20 +168,21 @@ class LocalCloud:
         self.stop()
 
     def ec2_cloud_entry(self, region: str = DEFAULT_REGION) -> dict:
-        return ec2_cloud_entry(self.port, region=region, host=self.host)
+        return ec2_cloud_entry(self.port, region=region, host=self.host, key=self.key, secret=self.secret)
 
     def s3_cloud_entry(self, region: str = DEFAULT_REGION) -> dict:
-        return s3_cloud_entry(self.port, region=region, host=self.host)
+        return s3_cloud_entry(self.port, region=region, host=self.host, key=self.key, secret=self.secret)
 
     def boto3_client(self, service: str, region: str = DEFAULT_REGION):
-        """A boto3 client on this cloud, to check its state independently of libcloud."""
+        """A boto3 client on this cloud (with this cloud's credentials), to check its state independently of libcloud."""
         import boto3
 
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=region,
-                            aws_access_key_id=TEST_KEY, aws_secret_access_key=TEST_SECRET)
+                            aws_access_key_id=self.key, aws_secret_access_key=self.secret)
 
 
-def ec2_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_HOST) -> dict:
+def ec2_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_HOST, key: str = TEST_KEY,
+                    secret: str = TEST_SECRET) -> dict:
     """The collection's cloud entry for EC2 on the local cloud.
 
     ``signature_version: "4"`` is required: the EC2 driver signs us-east-1 with SigV2 by default, which
@@ -157,8 +190,8 @@ def ec2_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT
     """
     return {
         'provider': 'ec2',
-        'key': TEST_KEY,
-        'secret': TEST_SECRET,
+        'key': key,
+        'secret': secret,
         'region': region,
         'host': host,
         'port': port,
@@ -167,12 +200,13 @@ def ec2_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT
     }
 
 
-def s3_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_HOST) -> dict:
+def s3_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_HOST, key: str = TEST_KEY,
+                   secret: str = TEST_SECRET) -> dict:
     """The collection's cloud entry for S3 on the local cloud (the S3 driver always signs with SigV4)."""
     return {
         'storage_provider': 's3',
-        'key': TEST_KEY,
-        'secret': TEST_SECRET,
+        'key': key,
+        'secret': secret,
         'region': region,
         'host': host,
         'port': port,
@@ -184,8 +218,11 @@ def s3_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_
 def _server_env() -> dict:
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get('PYTHONPATH'))))
-    # MotoWireFix rewrites signed requests; moto checks signatures only when this is set.
+    # moto checks credentials only when this is set: a default cloud accepts any (an authenticating one sets
+    # it itself, in ``serve``).
     env.pop('INITIAL_NO_AUTH_ACTION_COUNT', None)
+    for name in (AUTH_KEY_ENV, AUTH_SECRET_ENV):
+        env.pop(name, None)
     return env
 
 
@@ -205,16 +242,65 @@ def _tail(log, size: int = 4000) -> str:
     return log.read().decode('utf-8', 'replace')
 
 
-def serve(host: str, port: int, port_file: str | None = None, parent_pid: int | None = None) -> None:
-    """Run the wrapped moto server in the foreground until SIGTERM or SIGINT (or until ``parent_pid`` dies)."""
+def install_auth_user(key: str, secret: str) -> None:
+    """Give moto's IAM (default account) a user allowed every action whose one access key is ``key`` / ``secret``.
+
+    Runs in the server process, on moto's IAM backend: through the IAM API moto would make up the key itself,
+    and a new one after every reset, while a test keeps the cloud's ``key`` and ``secret`` for its whole run.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    iam = iam_backends[DEFAULT_ACCOUNT_ID]['aws']
+    iam.create_user(region_name=DEFAULT_REGION, user_name=AUTH_USER)
+    iam.put_user_policy(AUTH_USER, 'allow-everything', ALLOW_EVERYTHING)
+    access_key = iam.create_access_key(AUTH_USER)
+    # IAM lists access keys by id (moto finds the account and the secret there): re-file it under the new id.
+    del iam.access_keys[access_key.physical_resource_id]
+    access_key.access_key_id, access_key.secret_access_key = key, secret
+    iam.access_keys[access_key.physical_resource_id] = access_key
+
+
+class KeepAuthUser:
+    """WSGI middleware of an authenticating cloud: the IAM user of ``install_auth_user`` is there from the start
+    and set up again as soon as moto's ``POST /moto-api/reset`` has wiped IAM (before the reset is answered)."""
+
+    def __init__(self, app, key: str, secret: str):
+        self.app = app
+        self.key = key
+        self.secret = secret
+        install_auth_user(key, secret)
+
+    def __call__(self, environ, start_response):
+        result = self.app(environ, start_response)
+        if environ.get('REQUEST_METHOD') == 'POST' and environ.get('PATH_INFO', '').rstrip('/') == '/moto-api/reset':
+            install_auth_user(self.key, self.secret)
+        return result
+
+
+def serve(host: str, port: int, port_file: str | None = None, parent_pid: int | None = None, auth: bool = False) -> None:
+    """Run the wrapped moto server in the foreground until SIGTERM or SIGINT (or until ``parent_pid`` dies).
+
+    ``auth``: check credentials from the first request on; the one accepted key is read from the environment
+    variables LOCAL_CLOUD_AUTH_KEY and LOCAL_CLOUD_AUTH_SECRET.
+    """
+    from moto import settings
     from moto.server import MotoRequestHandler
     from werkzeug.serving import make_server
 
     from tests.harness.moto_wire import make_app
 
+    if auth:
+        # moto's environment variable INITIAL_NO_AUTH_ACTION_COUNT, as read at import (and as POST
+        # /moto-api/reset-auth sets it): after that many unchecked actions, every action is checked.
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+        credentials = os.environ[AUTH_KEY_ENV], os.environ[AUTH_SECRET_ENV]
     # werkzeug logs every request at INFO; keep warnings and errors only.
     logging.getLogger('werkzeug').setLevel(logging.WARNING)
-    server = make_server(host, port, make_app(), threaded=True, request_handler=MotoRequestHandler)
+    app = make_app(auth=auth)
+    if auth:
+        app = KeepAuthUser(app, *credentials)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_port
     # moto builds some URLs (SQS queues, ...) from MOTO_PORT.
     os.environ['MOTO_PORT'] = str(port)
@@ -311,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument('--port', type=int, default=0, help='0 (default) picks a free port')
     serve_parser.add_argument('--port-file', help='write the port here once listening')
     serve_parser.add_argument('--parent-pid', type=int, help='stop when this process is gone')
+    serve_parser.add_argument('--auth', action='store_true',
+                              help='check credentials; the accepted key and secret are read from %s and %s' % (AUTH_KEY_ENV, AUTH_SECRET_ENV))
     start_parser = commands.add_parser('start', help='start in the background and print the port')
     start_parser.add_argument('--state-dir', required=True)
     start_parser.add_argument('--host', default=DEFAULT_HOST)
@@ -322,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == 'serve':
-        serve(args.host, args.port, args.port_file, args.parent_pid)
+        serve(args.host, args.port, args.port_file, args.parent_pid, auth=args.auth)
         # Tearing moto's in-memory objects down at interpreter exit takes a second or more, and there is
         # nothing to save: leave at once.
         sys.stdout.flush()
