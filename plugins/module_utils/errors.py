@@ -32,6 +32,8 @@ def describe_exception(exc, secrets=()):
         text = exc.message
     else:
         text = str(exc) or repr(exc)
+        if len(text) > 1 and text[0] == text[-1] and text[0] in '\'"':
+            text = text[1:-1]  # libcloud's LibcloudError (InvalidCredsError, ...) shows its value as a repr
         aws = _AWS_ERROR.search(text)
         if aws:
             text = '%s: %s' % (aws.group(1), aws.group(2))

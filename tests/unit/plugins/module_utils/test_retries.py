@@ -206,3 +206,8 @@ def test_describe_exception_hides_query_strings_of_urls():
     message = describe_exception(exc)
     assert 'AKIDSECRETKEY' not in message and 'Signature' not in message
     assert 'with url: /?... (Caused by NewConnectionError)' in message
+
+
+def test_describe_exception_drops_the_quotes_of_libcloud_errors():
+    message = describe_exception(InvalidCredsError('AuthFailure: AWS was not able to validate the provided access credentials'))
+    assert message == 'InvalidCredsError: AuthFailure: AWS was not able to validate the provided access credentials'
