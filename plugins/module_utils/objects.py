@@ -21,11 +21,14 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
+import contextlib
 import hashlib
 import mimetypes
 import os
 import re
+import signal
 import tempfile
+import threading
 import uuid
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
@@ -301,6 +304,43 @@ def _remove(path):
         pass
 
 
+class TransferInterrupted(LibcloudModuleError):
+    """SIGTERM or SIGINT during a single-object transfer (see :func:`interruptible`)."""
+
+
+@contextlib.contextmanager
+def interruptible(what):
+    """While ``what`` runs, SIGTERM and SIGINT raise :class:`TransferInterrupted` (main thread only).
+
+    By default SIGTERM ends the process at once, so no cleanup runs: a download's temporary file or a LOCAL
+    upload's staged file stays behind and an S3 multipart upload is never aborted; SIGINT cleans up but fails the
+    task with a traceback. Raised as a LibcloudModuleError instead, the signal runs the cleanup (libcloud aborts a
+    multipart upload on any Exception), is never retried, and fails the task in one line. A signal that was
+    ignored stays ignored; a second signal acts as it would have without this.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def interrupt(signum, _frame):
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        raise TransferInterrupted('%s was interrupted by %s: run the task again' % (what, signal.Signals(signum).name))
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(number)
+        if handler is not signal.SIG_IGN:
+            previous[number] = handler if handler is not None else signal.SIG_DFL
+    try:
+        for number in previous:
+            signal.signal(number, interrupt)
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def _checked_chunks(handle, digest, path):
     """The file's bytes in chunks; raises at the end, before an upload is committed, if they no longer match."""
     sha256, size = hashlib.sha256(), 0
@@ -343,6 +383,25 @@ def _put_local(driver, container, name, path, digest):
     return driver.get_object(container.name, name)
 
 
+def _retry_multipart_aborts(driver):
+    """libcloud aborts a failed multipart upload with one request, and when that fails too its error hides the
+    first: the upload stays in progress (its parts kept, and billed), and the user reads about the abort. Here
+    the abort is retried on its own and, if it still fails, the upload's own error goes on."""
+    abort = getattr(driver, '_abort_multipart', None)
+    if abort is None or getattr(abort, 'cloudmesh_retried', False):
+        return
+    policy = retries.policy_of(driver)
+
+    def retried_abort(container, object_name, upload_id):
+        try:
+            policy.call_anew(abort, container, object_name, upload_id)
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass  # the upload's own failure is what the task reports
+
+    retried_abort.cloudmesh_retried = True
+    driver._abort_multipart = retried_abort  # pylint: disable=protected-access
+
+
 def put_file(store, driver, container, name, path, digest, metadata, content_type):
     """Write the file ``path`` (described by ``digest``) as ``name``, memory bounded; returns the object dict."""
     if store.is_local:
@@ -352,6 +411,7 @@ def put_file(store, driver, container, name, path, digest, metadata, content_typ
     meta_data[SHA256_KEY] = digest.sha256
     extra = {'content_type': content_type, 'meta_data': meta_data}
     if store.multipart and digest.size >= MULTIPART_THRESHOLD:
+        _retry_multipart_aborts(driver)
         with open(path, 'rb') as handle:
             stored = driver.upload_object_via_stream(_checked_chunks(handle, digest, path), container, name, extra=extra)
     else:
@@ -403,7 +463,8 @@ def ensure_file(store, bucket, name, path, wanted, create_bucket=False):
     remote = store.head(store.driver, container, name) if container is not None else None
     if remote is not None and store.is_local:
         store.stored_sha256(remote)  # a local read, so that the diff shows what is stored
-    outcome = reconcile_file(store, store.driver, container, name, path, remote, wanted)
+    with interruptible('the upload of %r' % name):
+        outcome = reconcile_file(store, store.driver, container, name, path, remote, wanted)
     changed = created or outcome.action == 'uploaded'
     before = _summary(outcome.before) or {}
     diff = dict(before=before, after=_summary(outcome.obj) if outcome.action == 'uploaded' else before)
@@ -584,7 +645,8 @@ def ensure_download(store, bucket, name, dest, overwrite='different', set_mode=N
     written = None
     if reason and not store.check_mode:
         # Each try starts a fresh temporary file; dest changes only when one completes.
-        written = retries.policy_of(store.driver).call(download_to, store.driver, remote, dest, set_mode)
+        with interruptible('the download of %r to %s' % (name, dest)):
+            written = retries.policy_of(store.driver).call(download_to, store.driver, remote, dest, set_mode)
     elif reason and store.is_local:
         store.stored_sha256(remote)  # a local read, so that check mode shows what would be written
     mode_changed = bool(set_mode is not None and not reason and set_mode(dest))

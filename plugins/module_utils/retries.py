@@ -137,6 +137,15 @@ class RetryPolicy:
         """``function(*args, **kwargs)``, tried again after a retryable failure (see the module docstring)."""
         return self.call_checked(function, args, kwargs)
 
+    def call_anew(self, function, *args, **kwargs):
+        """Like :meth:`call`, even inside an outer call: for a cleanup that must not fail with what it cleans up."""
+        outer = getattr(_state, 'retrying', False)
+        _state.retrying = False
+        try:
+            return self.call(function, *args, **kwargs)
+        finally:
+            _state.retrying = outer
+
     def call_checked(self, function, args=(), kwargs=None, failed_answer=None):
         """Like :meth:`call`; ``failed_answer(result)`` may return an exception for a result that is a failure."""
         if getattr(_state, 'retrying', False):

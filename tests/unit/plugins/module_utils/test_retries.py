@@ -211,3 +211,16 @@ def test_describe_exception_hides_query_strings_of_urls():
 def test_describe_exception_drops_the_quotes_of_libcloud_errors():
     message = describe_exception(InvalidCredsError('AuthFailure: AWS was not able to validate the provided access credentials'))
     assert message == 'InvalidCredsError: AuthFailure: AWS was not able to validate the provided access credentials'
+
+
+def test_a_cleanup_inside_an_outer_call_gets_retries_of_its_own():
+    clock = Clock()
+    cleanup, cleanup_calls = failing([wrapped_reset()] * 2, result='aborted')
+    outcome = []
+
+    def operation():
+        outcome.append(policy(clock).call_anew(cleanup))
+        return 'done'
+
+    assert policy(clock).call(operation) == 'done'
+    assert outcome == ['aborted'] and len(cleanup_calls) == 3
