@@ -226,10 +226,32 @@ def test_credential_type_injects_every_connection_field():
     assert CREDENTIAL_TYPE['kind'] == 'cloud' and CREDENTIAL_TYPE['inputs']['required'] == ['key']
 
 
-def test_blank_inputs_are_injected_as_empty_strings(awx_env):
-    assert awx_env['LIBCLOUD_REGION'] == ''
-    assert awx_env['LIBCLOUD_SECRET'] == TEST_SECRET
-    assert awx_env['LIBCLOUD_OPTIONS'] == '{"signature_version": "4"}'
+def test_modules_read_the_injected_environment_as_the_credential_means_it(awx_env, local_cloud, monkeypatch, boto3_ec2):
+    """The job's environment, read by a module of the collection: the blank region is unset (the driver's default,
+    not an empty region), port and options arrive as a number and a dict, and the drivers built from it reach the
+    local cloud."""
+    from ansible.module_utils.testing import patch_module_args
+
+    from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
+    from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import ENV_VARS, build_driver
+
+    blank = sorted(field for field, variable in ENV_VARS.items() if awx_env[variable] == '')
+    assert 'region' in blank  # the credential leaves it blank (see local_cloud_inputs)
+    for variable, value in awx_env.items():
+        monkeypatch.setenv(variable, value)
+    with patch_module_args({}):
+        connection = LibcloudModule().connection
+    assert sorted(field for field, value in connection.items() if value is None) == blank
+    assert (connection['provider'], connection['storage_provider']) == ('ec2', 's3')
+    assert (connection['host'], connection['port'], connection['secure']) == ('127.0.0.1', local_cloud.port, False)
+    assert connection['options'] == {'signature_version': '4'}
+    zones = [location.name for location in build_driver(connection, 'compute').list_locations()]
+    assert zones == [zone['ZoneName'] for zone in boto3_ec2('us-east-1').describe_availability_zones()['AvailabilityZones']]
+    local_cloud.boto3_client('s3').create_bucket(Bucket='awx-env-probe')
+    try:
+        assert 'awx-env-probe' in [container.name for container in build_driver(connection, 'storage').list_containers()]
+    finally:
+        local_cloud.boto3_client('s3').delete_bucket(Bucket='awx-env-probe')
 
 
 @pytest.mark.parametrize('value, expected', [('', None), ('8080', '8080')])

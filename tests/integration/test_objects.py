@@ -44,9 +44,11 @@ def snapshot(kind, location, bucket):
         folder = Path(location, bucket)
         if not folder.is_dir():
             return {'exists': False, 'objects': {}}
-        # Every file, hidden staging folders included: a leftover must show up here.
+        # Every file, hidden staging folders included: a leftover must show up here. The inode and the mtime tell a
+        # rewrite of the same bytes from no write at all.
         return {'exists': True, 'objects': {
-            path.relative_to(folder).as_posix(): {'sha256': sha256(path.read_bytes()), 'size': path.stat().st_size}
+            path.relative_to(folder).as_posix(): {'sha256': sha256(path.read_bytes()), 'size': path.stat().st_size,
+                                                  'inode': path.stat().st_ino, 'mtime_ns': path.stat().st_mtime_ns}
             for path in sorted(folder.rglob('*')) if path.is_file()}}
     import boto3
     import botocore.exceptions
@@ -62,7 +64,9 @@ def snapshot(kind, location, bucket):
         for item in page.get('Contents', []):
             got = client.get_object(Bucket=bucket, Key=item['Key'])
             body = got['Body'].read()
+            # The ETag and the last-modified time tell a rewrite of the same bytes from no write at all.
             found[item['Key']] = {'sha256': sha256(body), 'size': len(body), 'etag': item['ETag'].strip('"'),
+                                  'last_modified': got['LastModified'].isoformat(),
                                   'metadata': got['Metadata'], 'content_type': got['ContentType']}
     return {'exists': True, 'objects': found}
 
@@ -101,7 +105,11 @@ def scenario_tasks(backend, src, out):
     return [
         {'name': 'create bucket', 'cloudmesh.libcloud.libcloud_bucket': {'name': BUCKET}},
         obj('upload', **upload),
+        snap('state after upload', BUCKET),
+        # S3's last-modified time counts whole seconds: a rewrite after this pause would show in it.
+        {'name': 'let a second pass', 'ansible.builtin.pause': {'seconds': 1}},
         obj('upload again', **upload),
+        snap('state after upload again', BUCKET),
         {'name': 'edit the file', 'ansible.builtin.copy': {'content': TEXT_V2, 'dest': str(src / 'a.txt')}},
         dict(obj('upload changed content in check mode', **upload), check_mode=True, diff=True),
         snap('state after check mode', BUCKET),
@@ -183,6 +191,8 @@ def test_upload_then_unchanged_reruns(scenario):
         assert stored['docs/a.txt']['content_type'] == 'text/plain'
         assert stored['docs/a.txt']['etag'] == hashlib.md5(TEXT_V1.encode()).hexdigest()  # a single PUT
         assert result['object']['metadata'] == {'owner': 'alice'}
+    # The re-run wrote nothing: not even the same bytes again (ETag and last-modified time, inode and mtime).
+    assert state(run, 'state after upload again') == state(run, 'state after upload')
     assert run.result('upload again')['changed'] is False
 
 

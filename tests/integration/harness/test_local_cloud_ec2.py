@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
 from libcloud.compute.base import Node
 from libcloud.compute.drivers.ec2 import EC2NodeDriver
 from libcloud.compute.types import NodeState
 from libcloud.storage.drivers.s3 import S3StorageDriver
 
-from tests.harness.local_cloud import LocalCloud, ec2_cloud_entry
+from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud, ec2_cloud_entry, s3_cloud_entry
 
 
 def driver_for(entry, driver_class):
@@ -40,10 +43,27 @@ def state_seen_by_boto3(client, instance_id):
     return reservations[0]['Instances'][0]['State']['Name']
 
 
-def test_cloud_entries_point_at_the_server(local_cloud):
-    assert local_cloud.ec2_cloud_entry('eu-west-1') == ec2_cloud_entry(local_cloud.port, 'eu-west-1')
-    assert local_cloud.endpoint_url == 'http://127.0.0.1:%d' % local_cloud.port
-    assert local_cloud.s3_cloud_entry()['storage_provider'] == 's3'
+def test_cloud_entry_fields():
+    """What an entry must hold, written out: SigV4 for EC2 (see FACTS), plain HTTP to the loopback address."""
+    assert ec2_cloud_entry(4567, 'eu-west-1') == {
+        'provider': 'ec2', 'key': TEST_KEY, 'secret': TEST_SECRET, 'region': 'eu-west-1', 'host': '127.0.0.1',
+        'port': 4567, 'secure': False, 'options': {'signature_version': '4'}}
+    assert s3_cloud_entry(4567) == {
+        'storage_provider': 's3', 'key': TEST_KEY, 'secret': TEST_SECRET, 'region': 'us-east-1', 'host': '127.0.0.1',
+        'port': 4567, 'secure': False, 'options': {}}
+
+
+def test_cloud_entries_point_at_the_server(fresh_cloud, boto3_ec2, boto3_s3):
+    """The endpoint and both entries, used as the collection uses them, reach this server (and the entry's region)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(fresh_cloud.endpoint_url + '/moto-api/config', timeout=10) as answer:
+        assert 'batch' in json.loads(answer.read())  # moto's own API answers there
+    zones = [location.name for location in driver_for(fresh_cloud.ec2_cloud_entry('eu-west-1'), EC2NodeDriver).list_locations()]
+    assert zones == [zone['ZoneName'] for zone in boto3_ec2('eu-west-1').describe_availability_zones()['AvailabilityZones']]
+    assert zones and all(zone.startswith('eu-west-1') for zone in zones)
+    boto3_s3().create_bucket(Bucket='entry-probe')
+    s3 = driver_for(fresh_cloud.s3_cloud_entry(), S3StorageDriver)
+    assert [container.name for container in s3.list_containers()] == ['entry-probe']
 
 
 def test_listings_match_boto3(ec2, amazon_images, boto3_ec2):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 
 import pytest
@@ -166,6 +167,32 @@ def test_validate_refuses_bad_input(params, message):
     assert info.value.message.startswith(message)
 
 
-def test_validate_accepts_good_input():
-    node_state.validate({'name': 'a', 'wait_timeout': 1, 'tags': {'Name': 'a', 'x': 1}, 'state': 'running'})
-    node_state.validate({'name': 'a', 'count': 0, 'tags': {'x': 1}, 'state': 'stopped'})
+# Input that validate must accept, each beside the nearest input it must refuse: a pair pins the boundary, so
+# a check that drifts either way (too strict: the good input fails; too loose: the bad one passes) is caught.
+# The params carry every key, None where the task omits it, as AnsibleModule hands them over.
+ACCEPTED_BESIDE_REFUSED = [
+    ({'wait_timeout': 1}, {'wait_timeout': 0}),
+    ({'wait_timeout': 0.5}, {'wait_timeout': -0.5}),
+    ({'count': 0}, {'count': -1}),
+    ({'count': 0, 'state': 'stopped'}, {'count': 0, 'state': 'absent'}),
+    ({'tags': {'Name': 'a', 'x': 1}, 'state': 'running'}, {'tags': {'Name': 'b', 'x': 1}, 'state': 'running'}),
+    ({'count': 2, 'tags': {'x': 1}}, {'count': 2, 'tags': {'Name': 'a', 'x': 1}}),
+    ({'name': 'a b'}, {'name': ' '}),
+]
+
+
+def module_params(**given):
+    params = dict.fromkeys(('name', 'state', 'count', 'tags', 'wait_timeout'))
+    params.update(name='a')
+    params.update(given)
+    return params
+
+
+@pytest.mark.parametrize('accepted, refused', ACCEPTED_BESIDE_REFUSED, ids=[str(pair[0]) for pair in ACCEPTED_BESIDE_REFUSED])
+def test_validate_accepts_good_input(accepted, refused):
+    params = module_params(**accepted)
+    unchanged = copy.deepcopy(params)
+    assert node_state.validate(params) is None
+    assert params == unchanged  # validation only reads: it must not normalise what the module goes on to use
+    with pytest.raises(LibcloudModuleError):
+        node_state.validate(module_params(**refused))
