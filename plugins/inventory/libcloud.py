@@ -129,8 +129,8 @@ options:
     description:
       - Only nodes that match all of these are listed.
       - C(state), a list of states as libcloud names them in lower case (V(running), V(stopped), V(pending),
-        V(terminated), ...); C(name), a shell-style glob on the node's name; C(tags), a dict of tags that the
-        node must carry with exactly these values.
+        V(terminated), ...; a word that is none of libcloud's states fails); C(name), a shell-style glob on the
+        node's name; C(tags), a dict of tags that the node must carry with exactly these values.
       - Applied to cached nodes too, so changing filters needs no cache refresh.
     type: dict
     default: {}
@@ -195,11 +195,12 @@ cache_timeout: 3600
 '''
 
 import os
+import re
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, shown
 from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.inventory import (
     HostNamer,
     cache_payload,
@@ -213,6 +214,12 @@ from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.inventory impor
 )
 
 
+# ansible-core's message for an option of the wrong type, up to where it starts quoting the value.
+_INVALID_VALUE = re.compile(r"(has an invalid value)\b.*", re.DOTALL)
+_WANTED_TYPE = re.compile(r"Invalid value provided for '(\w+)'")
+_BOOLEAN_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     NAME = 'cloudmesh.libcloud.libcloud'
@@ -222,7 +229,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._read_config(path)
         try:
             self._namer = HostNamer(check_filters(self.get_option('filters')), check_hostnames(self.get_option('hostnames')))
         except LibcloudModuleError as exc:
@@ -282,17 +289,34 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning('%s: cloud %s was not listed%s: %s' % (self.NAME, result.label, done, result.error))
         return results
 
+    def _read_config(self, path):
+        try:
+            config = self._read_config_data(path)
+        except AnsibleError as exc:
+            # ansible-core's option check quotes the whole bad value, and a clouds entry holds credentials.
+            message = str(exc)
+            wanted = _WANTED_TYPE.search(message)
+            hint = ': it must be a %s' % wanted.group(1) if wanted else ''
+            raise AnsibleParserError(_INVALID_VALUE.sub(r'\1%s (the value is not shown: it may hold credentials)' % hint, message)) from None
+        # ansible-core reads any word as a boolean (`perhaps` is false); a typo must not turn errors into warnings.
+        raw = config.get('fail_on_errors') if isinstance(config, dict) else None
+        if raw is not None and not isinstance(raw, bool) and str(raw).strip().lower() not in _BOOLEAN_WORDS:
+            raise AnsibleParserError('fail_on_errors must be a boolean (true or false), got %s' % shown(raw))
+
     def _file_clouds(self, path):
         clouds_file = self.get_option('clouds_file')
         if not clouds_file:
             return None
         # Relative to this configuration file, not to the current directory (hence type str, not path).
         clouds_file = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(str(clouds_file)))
+        if not os.path.isfile(clouds_file):
+            raise AnsibleParserError('clouds_file %s could not be read: %s'
+                                     % (clouds_file, 'it is a folder' if os.path.isdir(clouds_file) else 'no such file'))
         try:
             # Decrypts a vault-encrypted file with the run's vault secrets; trusted like this file itself.
             data = self.loader.load_from_file(clouds_file, cache='none', trusted_as_template=True)
         except AnsibleError as exc:
-            raise AnsibleParserError('clouds_file %s could not be read: %s' % (clouds_file, exc.message)) from None
+            raise AnsibleParserError('clouds_file %s could not be read: %s' % (clouds_file, ' '.join(exc.message.split()))) from None
         return load_file_clouds(data, clouds_file)
 
     def _render(self, value):

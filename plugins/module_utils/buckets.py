@@ -9,7 +9,7 @@ import ipaddress
 import re
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, shown
 
 # AWS's rules for general purpose buckets; S3-compatible stores (MinIO, Ceph RGW, Spaces, ...) follow them too.
 _S3_BUCKET = re.compile(r'^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$')
@@ -67,7 +67,7 @@ def bucket_name_problem(name, s3_rules=False, local=False):
 def check_bucket_name(driver, name):
     problem = bucket_name_problem(name, s3_rules=follows_s3_naming(driver), local=is_local_driver(driver))
     if problem:
-        raise LibcloudModuleError('invalid bucket name %r: %s' % (name, problem))
+        raise LibcloudModuleError('invalid bucket name %s: %s' % (shown(name), problem))
 
 
 def find_bucket(driver, name):

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from ansible.module_utils.basic import AnsibleFallbackNotFound
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, kind_of
 
 # Every field of a cloud entry, with the environment variable that supplies it when nothing else does.
 ENV_VARS = {
@@ -89,7 +89,7 @@ def clean_entry(entry):
     """Plain copy of a cloud entry: known fields only, vaulted values turned into ``str``."""
     if not isinstance(entry, dict):
         raise LibcloudModuleError('cloud must be the name of an entry in libcloud_clouds or a dict of connection fields, got %s'
-                                  % type(entry).__name__)
+                                  % kind_of(entry))
     unknown = sorted(set(entry) - set(CONNECTION_FIELDS) - {'name', 'regions', 'cloud'})
     if unknown:
         raise LibcloudModuleError('unknown field(s) in cloud entry: %s; allowed: %s'
@@ -167,10 +167,11 @@ def to_int(value, where, bounds):
 
 
 def check_integers(conn):
-    """Fail in one line when a resolved integer field (given as an option) is out of its range."""
+    """Fail in one line when a resolved integer field (given as an option, or ``options.timeout``) is out of range."""
     for field, bounds in INTEGER_FIELDS.items():
         if conn.get(field) is not None:
             to_int(conn[field], field, bounds)
+    request_timeout(conn)
 
 
 def _to_bool(value, where):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+
 
 def json_safe(value, depth=0):
     """``value`` reduced to dicts, lists, strings, numbers, booleans and None."""
@@ -27,6 +29,21 @@ def json_safe(value, depth=0):
     if ident is not None:
         return str(ident)
     return str(value)
+
+
+# libcloud's NodeState words (libcloud.compute.types), here so that the inventory's cache hit imports no libcloud.
+NODE_STATES = ('error', 'migrating', 'normal', 'paused', 'pending', 'rebooting', 'reconfiguring', 'running', 'starting',
+               'stopped', 'stopping', 'suspended', 'terminated', 'unknown', 'updating')
+
+
+def check_states(states, option):
+    """``states`` in lower case; a word that is no libcloud state fails in one line (it would match no node)."""
+    states = [str(state).strip().lower() for state in states or []]
+    unknown = [state for state in states if state not in NODE_STATES]
+    if unknown:
+        raise LibcloudModuleError('%s: unknown state(s) %s; libcloud\'s states are %s'
+                                  % (option, ', '.join(unknown), ', '.join(NODE_STATES)))
+    return states
 
 
 def state_name(state):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 
 class LibcloudModuleError(Exception):
@@ -15,6 +16,21 @@ class LibcloudModuleError(Exception):
         super().__init__(message)
         self.message = message
         self.result = result
+
+
+def kind_of(value):
+    """A value's type as YAML users know it (ansible-core 2.19 hands over tagged subclasses of dict, list, str)."""
+    for kind, name in ((bool, 'bool'), (int, 'int'), (float, 'float'), (str, 'str'), (Mapping, 'dict'), (list, 'list'),
+                       (type(None), 'null')):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def shown(value, limit=60):
+    """``repr(value)``, cut short: a message must keep room for its reason after a long bad value."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + '...')
 
 
 _AWS_ERROR = re.compile(r'<Code>([^<]+)</Code>\s*<Message>([^<]*)</Message>', re.DOTALL)

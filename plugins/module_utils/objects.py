@@ -33,7 +33,7 @@ import uuid
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.buckets import check_bucket_name, find_bucket, is_local_driver
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, shown
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.workers import MAX_WORKERS, DriverPool
 
 CHUNK_SIZE = 1024 * 1024
@@ -210,7 +210,7 @@ class Store:
     def check_name(self, name, option='name'):
         problem = object_name_problem(name, local=self.is_local)
         if problem:
-            raise LibcloudModuleError('invalid object %s %r: %s' % (option, name, problem))
+            raise LibcloudModuleError('invalid object %s %s: %s' % (option, shown(name), problem))
 
     def etag_is_md5(self, remote):
         return (not self.is_local and getattr(self.driver, 'hash_type', None) == 'md5'

@@ -26,6 +26,7 @@ options:
     description:
       - Only nodes in one of these states, as libcloud names them in lower case
         (V(running), V(stopped), V(pending), V(terminated), V(rebooting), V(suspended), V(error), V(unknown), ...).
+      - A word that is none of libcloud's states fails and lists them.
     type: list
     elements: str
   tags:
@@ -101,7 +102,7 @@ nodes:
 '''
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_to_dict
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import check_states, node_to_dict
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import list_nodes, node_matches
 
 
@@ -114,7 +115,7 @@ class NodeInfoModule(LibcloudModule):
     module_kwargs = dict(supports_check_mode=True)
 
     def run(self):
-        states = [state.lower() for state in self.params['state'] or []]
+        states = check_states(self.params['state'], 'state')
         nodes = [
             node_to_dict(node) for node in list_nodes(self.driver)
             if node_matches(node, self.params['name'], states, self.params['tags'])

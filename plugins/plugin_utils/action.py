@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import CONNECTION_FIELDS, merge_cloud_entry, named_entry
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, kind_of
 
 CLOUDS_VARIABLE = 'libcloud_clouds'
 
@@ -25,7 +25,7 @@ def find_cloud_entry(name, clouds):
         raise LibcloudModuleError('unknown cloud %r: the variable %s is not defined (load your vaulted clouds file with vars_files '
                                   'or group_vars)' % (name, CLOUDS_VARIABLE))
     if not isinstance(clouds, Mapping):
-        raise LibcloudModuleError('%s must be a dict of named cloud entries, got %s' % (CLOUDS_VARIABLE, type(clouds).__name__))
+        raise LibcloudModuleError('%s must be a dict of named cloud entries, got %s' % (CLOUDS_VARIABLE, kind_of(clouds)))
     return named_entry(name, clouds, CLOUDS_VARIABLE)
 
 
@@ -50,6 +50,9 @@ class LibcloudAction(ActionBase):
     def _flatten_cloud(self, module_args, cloud, task_vars):
         if isinstance(cloud, Mapping):
             entry, cloud_name = dict(cloud), None
+        elif isinstance(cloud, bool) or not isinstance(cloud, (str, int)):
+            raise LibcloudModuleError('cloud must be the name of an entry in %s or a dict of connection fields, got %s'
+                                      % (CLOUDS_VARIABLE, kind_of(cloud)))
         else:
             cloud_name = str(cloud)
             clouds = task_vars.get(CLOUDS_VARIABLE)

@@ -27,8 +27,8 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     named_entry,
     secret_values,
 )
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, node_to_dict, state_name
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import check_states, json_safe, node_to_dict, state_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, kind_of
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import EC2_PAGE_SIZE, list_nodes
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline
 
@@ -131,7 +131,7 @@ def entries_to_tasks(clouds, file_clouds=None, render=None, environ=None):
     seen = set()
     for position, item in enumerate(clouds, 1):
         if not isinstance(item, Mapping):
-            raise LibcloudModuleError('clouds item %d must be a dict, got %s' % (position, type(item).__name__))
+            raise LibcloudModuleError('clouds item %d must be a dict, got %s' % (position, kind_of(item)))
         unknown = sorted(set(str(key) for key in item) - set(CONNECTION_FIELDS) - set(ENTRY_FIELDS))
         if unknown:
             raise LibcloudModuleError('clouds item %d: unknown field(s) %s; allowed: %s'
@@ -367,7 +367,7 @@ def check_filters(filters):
         raise LibcloudModuleError('filters.tags must be a dict of tag names and values')
     name = filters.get('name')
     return {
-        'state': [str(state).lower() for state in states] if states else None,
+        'state': check_states(states, 'filters.state') or None,
         'name': str(name) if name else None,
         'tags': dict((str(key), str(value)) for key, value in tags.items()) if tags else None,
     }
