@@ -8,12 +8,15 @@ repository root (git ignores it), so that tests exercise exactly the working tre
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_DIR = REPO_ROOT / 'collections'
@@ -91,6 +94,16 @@ class PlaybookRun:
             raise KeyError('no task named %r; tasks: %s' % (name, [task_name for task_name, dummy in self.task_results(host)]))
         return found[-1]
 
+    def task_seconds(self, name):
+        """How long the task ``name`` ran, from the json callback's timestamps."""
+        for play in self.report.get('plays', []):
+            for task in play.get('tasks', []):
+                if task['task']['name'] == name:
+                    duration = task['task']['duration']
+                    start, end = (datetime.datetime.fromisoformat(duration[key].replace('Z', '+00:00')) for key in ('start', 'end'))
+                    return (end - start).total_seconds()
+        raise KeyError(name)
+
     @property
     def stats(self):
         return self.report.get('stats', {}).get('localhost', {})
@@ -136,6 +149,19 @@ def run_ansible(command, workdir, *, env=None, timeout=600, input_text=None):
     command = [str(BIN_DIR / command[0])] + [str(part) for part in command[1:]]
     return subprocess.run(command, cwd=str(workdir), env=ansible_env(env, callback=None), capture_output=True, text=True,
                           timeout=timeout, check=False, input=input_text)
+
+
+def write_vault(workdir, data, password, name='clouds.vault.yml'):
+    """``data`` as a vault-encrypted YAML file in ``workdir``, and its password file; made with ansible-vault itself."""
+    workdir = Path(workdir)
+    password_file = workdir / 'vault-password.txt'
+    password_file.write_text(password + '\n')
+    path = workdir / name
+    path.write_text(yaml.safe_dump(data))
+    proc = run_ansible(['ansible-vault', 'encrypt', '--vault-password-file', password_file, path], workdir)
+    assert proc.returncode == 0, proc.stderr
+    assert path.read_text().startswith('$ANSIBLE_VAULT;')
+    return path, password_file
 
 
 def unwrap_unsafe(value):

@@ -11,7 +11,6 @@ None of these cases repeats one of test_node_errors.py, test_object_errors.py or
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import time
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_ansible, run_playbook
+from tests.harness.ansible_run import run_ansible, run_playbook, write_vault
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET
 
 REGION = 'sa-east-1'      # no other test uses it: nothing may be created there
@@ -302,26 +301,8 @@ def resolve(value, places):
     return value
 
 
-def write_vault(workdir, data):
-    """A vault-encrypted vars file and its password file, made with ansible-vault itself."""
-    password_file = workdir / 'vault-password.txt'
-    password_file.write_text(VAULT_PASSWORD + '\n')
-    vars_file = workdir / 'clouds.vault.yml'
-    vars_file.write_text(yaml.safe_dump(data))
-    proc = run_ansible(['ansible-vault', 'encrypt', '--vault-password-file', password_file, vars_file], workdir)
-    assert proc.returncode == 0, proc.stderr
-    assert vars_file.read_text().startswith('$ANSIBLE_VAULT;')
-    return vars_file, password_file
 
 
-def task_seconds(run, name):
-    for play in run.report['plays']:
-        for task in play['tasks']:
-            if task['task']['name'] == name:
-                duration = task['task']['duration']
-                start, end = (datetime.datetime.fromisoformat(duration[key].replace('Z', '+00:00')) for key in ('start', 'end'))
-                return (end - start).total_seconds()
-    raise KeyError(name)
 
 
 @pytest.fixture(scope='module')
@@ -348,7 +329,7 @@ def corpus_run(local_cloud, tmp_path_factory):
         'vault-timeout': dict(s3_entry, timeout='forever'),
         'vault-options-timeout': dict(s3_entry, options={'timeout': 'abc'}),
         'not-a-dict': 'ec2',
-    }})
+    }}, VAULT_PASSWORD)
     tasks = []
     for item in CASES:
         task = {'name': item.title, 'cloudmesh.libcloud.' + item.module: resolve(item.args, places), 'ignore_errors': True}
@@ -386,7 +367,7 @@ def check_module_failure(run, title, words, exact=None):
     assert result.get('exception', '(traceback unavailable)') == '(traceback unavailable)', result.get('exception')
     assert 'module_stderr' not in result and 'module_stdout' not in result, result
     assert result.get('changed') in (False, None)
-    assert task_seconds(run, title) < BOUND
+    assert run.task_seconds(title) < BOUND
     return message
 
 
@@ -596,7 +577,7 @@ def auto_failures(stderr):
 def vault_text(tmp_path_factory):
     """A vault-encrypted clouds file's text; the inventory runs get no vault password."""
     workdir = tmp_path_factory.mktemp('inventory-vault')
-    vars_file, _password = write_vault(workdir, {'libcloud_clouds': {'known': entry_without(GOOD, 'name')}})
+    vars_file, _password = write_vault(workdir, {'libcloud_clouds': {'known': entry_without(GOOD, 'name')}}, VAULT_PASSWORD)
     return vars_file.read_text()
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime
 
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_ansible, run_playbook
+from tests.harness.ansible_run import run_ansible, run_playbook, write_vault
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET
 
 NODE_NAME = 'cred-probe'
+VAULT_PASSWORD = 'test-vault-password'
 BUCKET = 'cred-probe-bucket'
 # The secret every losing source carries (with the cloud's own key): the server refuses it.
 WRONG_SECRET = 'wrong-secret-DO-NOT-USE'
@@ -57,19 +57,10 @@ def launch(cloud, region, name):
 
 def vault_password(workdir):
     password_file = workdir / 'vault-password.txt'
-    password_file.write_text('test-vault-password\n')
+    password_file.write_text(VAULT_PASSWORD + '\n')
     return password_file
 
 
-def write_vault(workdir, data):
-    """A vault-encrypted vars file and its password file, made with ansible-vault itself."""
-    password_file = vault_password(workdir)
-    vars_file = workdir / 'clouds.vault.yml'
-    vars_file.write_text(yaml.safe_dump(data))
-    proc = run_ansible(['ansible-vault', 'encrypt', '--vault-password-file', password_file, vars_file], workdir)
-    assert proc.returncode == 0, proc.stderr
-    assert vars_file.read_text().startswith('$ANSIBLE_VAULT;')
-    return vars_file, password_file
 
 
 def vault_inline(workdir, value):
@@ -155,7 +146,7 @@ def precedence_run(cloud_with_nodes, tmp_path_factory):
     vars_file, password_file = write_vault(workdir, {
         'libcloud_clouds': {'local': entry, 'wrong': wrong(entry), 'dead': dead_entry},
         'vaulted_secret': cloud.secret,
-    })
+    }, VAULT_PASSWORD)
     vaulted_key, vaulted_secret = vault_inline(workdir, cloud.key), vault_inline(workdir, cloud.secret)
     play = {
         'hosts': 'localhost', 'gather_facts': False, 'vars_files': [str(vars_file)],
@@ -231,7 +222,7 @@ def test_secret_never_appears_at_vvvv(cloud_with_nodes, tmp_path):
     """The default callback at -vvvv, with vaulted, inline and environment credentials, and failing tasks."""
     cloud, _ids = cloud_with_nodes
     entry = cloud.ec2_cloud_entry('us-east-1')
-    vars_file, password_file = write_vault(tmp_path, {'libcloud_clouds': {'local': entry}})
+    vars_file, password_file = write_vault(tmp_path, {'libcloud_clouds': {'local': entry}}, VAULT_PASSWORD)
     play = [{'hosts': 'localhost', 'gather_facts': False, 'vars_files': [str(vars_file)], 'tasks': [
         node_info_task('vaulted', {'cloud': 'local'}),
         node_info_task('inline', {'cloud': entry}),
@@ -295,14 +286,6 @@ def test_environment_fills_fields_a_named_entry_lacks(cloud_with_nodes, tmp_path
     assert node_ids(run.result('port from env')) == [ids['us-east-1']]
 
 
-def task_seconds(run, name):
-    """How long the task ``name`` ran, from the json callback's timestamps."""
-    for play in run.report['plays']:
-        for task in play['tasks']:
-            if task['task']['name'] == name:
-                duration = task['task']['duration']
-                return (datetime.fromisoformat(duration['end']) - datetime.fromisoformat(duration['start'])).total_seconds()
-    raise KeyError(name)
 
 
 def timed_run(play, workdir, **kwargs):
@@ -342,4 +325,4 @@ def test_bad_credentials_fail_at_once_never_retried(auth_cloud, tmp_path, servic
         assert value not in failing.output
     # Well under any retry backoff: the whole run, beyond the same run succeeding, and the task on its own.
     assert failing_seconds - baseline_seconds < 5, (failing_seconds, baseline_seconds)
-    assert task_seconds(failing, 'bad') < 5
+    assert failing.task_seconds('bad') < 5

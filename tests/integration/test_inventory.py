@@ -12,7 +12,7 @@ import json
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_ansible, unwrap_unsafe
+from tests.harness.ansible_run import run_ansible, unwrap_unsafe, write_vault
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud
 
 REGIONS = ('us-east-1', 'eu-west-1')
@@ -250,13 +250,8 @@ def test_filters_and_hostname_preference(fleet, tmp_path):
 def test_vault_encrypted_clouds_file(fleet, tmp_path):
     cloud = fleet['cloud']
     clouds = {'libcloud_clouds': {'local-us': cloud.ec2_cloud_entry('us-east-1'), 'local-eu': cloud.ec2_cloud_entry('eu-west-1')}}
-    clouds_file = tmp_path / 'clouds.vault.yml'
-    clouds_file.write_text(yaml.safe_dump(clouds))
-    password_file = tmp_path / 'vault-password.txt'
-    password_file.write_text(VAULT_PASSWORD + '\n')
-    proc = run_ansible(['ansible-vault', 'encrypt', '--vault-password-file', password_file, clouds_file], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert clouds_file.read_text().startswith('$ANSIBLE_VAULT;') and TEST_SECRET not in clouds_file.read_text()
+    clouds_file, password_file = write_vault(tmp_path, clouds, VAULT_PASSWORD)
+    assert TEST_SECRET not in clouds_file.read_text()
     path = write_config(tmp_path, 'filed', {
         'plugin': 'cloudmesh.libcloud.libcloud',
         'clouds_file': 'clouds.vault.yml',   # relative to this file

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
 
 import pytest
 import yaml
@@ -56,14 +55,6 @@ def errors_run(local_cloud, tmp_path_factory):
     return run, reservations
 
 
-def task_seconds(run, name):
-    for play in run.report['plays']:
-        for task in play['tasks']:
-            if task['task']['name'] == name:
-                duration = task['task']['duration']
-                start, end = (datetime.datetime.fromisoformat(duration[key].replace('Z', '+00:00')) for key in ('start', 'end'))
-                return (end - start).total_seconds()
-    raise KeyError(name)
 
 
 @pytest.mark.parametrize('name, args, message', CASES, ids=[case[0] for case in CASES])
@@ -77,7 +68,7 @@ def test_bad_input_fails_with_one_line(errors_run, name, args, message):
     assert result.get('exception', '(traceback unavailable)') == '(traceback unavailable)'
     assert 'module_stderr' not in result
     assert result.get('changed') in (False, None)
-    assert task_seconds(run, name) < BOUND
+    assert run.task_seconds(name) < BOUND
 
 
 def test_nothing_was_created_and_nothing_leaked(errors_run):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_ansible, run_playbook
+from tests.harness.ansible_run import run_ansible, run_playbook, write_vault
 from tests.harness.fault_proxy import FaultProxy
 from tests.harness.local_cloud import ec2_cloud_entry, s3_cloud_entry
 
@@ -102,13 +102,8 @@ def quiet_env(workdir, extra=None):
 
 
 def write_vault_file(workdir, data, name='clouds.vault.yml'):
-    password_file = workdir / 'vault-password.txt'
-    password_file.write_text(VAULT_PASSWORD + '\n')
-    path = workdir / name
-    path.write_text(yaml.safe_dump(data))
-    proc = run_ansible(['ansible-vault', 'encrypt', '--vault-password-file', password_file, path], workdir)
-    assert proc.returncode == 0, proc.stderr
-    assert path.read_text().startswith('$ANSIBLE_VAULT;') and SECRET not in path.read_text()
+    path, password_file = write_vault(workdir, data, VAULT_PASSWORD, name)
+    assert SECRET not in path.read_text()
     return path, password_file
 
 
