@@ -514,7 +514,6 @@ def test_local_download_interrupted_by_a_signal(local, tmp_path, signum):
     assert os.listdir(out) == ['app.bin']
 
 
-
 def abort_of(key):
     return lambda info: info.method == 'DELETE' and info.path.endswith('/' + key) and 'uploadId' in parse_qs(info.query)
 
