@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Two workers: most tests wait on ansible-playbook and the local cloud, so two cores do twice the work. A test
+# file runs whole on one worker (its module-scoped fixtures are built once); each worker has its own local cloud.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv test pytest unit integration sanity lint build-check changelog-lint demo bench clean
 
@@ -29,13 +32,13 @@ test: venv
 	@echo "make test: every check passed"
 
 pytest: venv
-	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests $(PYTEST_ARGS)
 
 unit: venv
-	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/unit $(PYTEST_ARGS)
 
 integration: venv
-	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/integration $(PYTEST_ARGS)
 
 sanity: venv
 	PATH=$(BIN):$$PATH bash tools/sanity.sh

@@ -27,7 +27,7 @@ def kind_of(value):
     return type(value).__name__
 
 
-def shown(value, limit=60):
+def shown(value, limit=200):
     """``repr(value)``, cut short: a message must keep room for its reason after a long bad value."""
     text = str(value)
     return repr(text if len(text) <= limit else text[:limit] + '...')

@@ -241,15 +241,16 @@ def test_secret_never_appears_at_vvvv(cloud_with_nodes, tmp_path):
         assert value not in run.output
 
 
+# Every case carries the secret (in the task or in the clouds variable), so that the check of the output means something.
 @pytest.mark.parametrize('args, message', [
-    ({'provider': 'ec3', 'key': 'test-access-key'}, "unknown provider 'ec3'; closest valid: ec2"),
+    ({'provider': 'ec3', 'key': 'test-access-key', 'secret': TEST_SECRET}, "unknown provider 'ec3'; closest valid: ec2"),
     ({'cloud': 'nope'}, "unknown cloud 'nope'; known clouds in libcloud_clouds: local"),
-    ({'provider': 'ec2'}, 'no key given: set the option key, the field key of the cloud entry, or the environment variable LIBCLOUD_KEY'),
-    ({'key': 'test-access-key'}, 'no provider given: set the option provider'),
+    ({'provider': 'ec2', 'secret': TEST_SECRET}, 'no key given: set the option key, the field key of the cloud entry, or the environment variable LIBCLOUD_KEY'),
+    ({'key': 'test-access-key', 'secret': TEST_SECRET}, 'no provider given: set the option provider'),
     ({'cloud': {'provider': 'ec2', 'key': 'test-access-key', 'passwd': TEST_SECRET}}, 'unknown field(s) in cloud entry: passwd'),
 ])
 def test_errors_are_one_line_without_traceback(tmp_path, args, message):
-    play = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': {'local': {'provider': 'ec2'}}},
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': {'local': {'provider': 'ec2', 'secret': TEST_SECRET}}},
              'tasks': [{'name': 'bad', 'cloudmesh.libcloud.libcloud_node_info': args}]}]
     run = run_playbook(yaml.safe_dump(play) + '\n', tmp_path, verbosity=3)
     assert run.rc == 2

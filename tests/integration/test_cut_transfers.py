@@ -19,7 +19,8 @@ and checks the end state independently of the module's report (boto3 straight on
   run the cleanup and fail in one line (objects.interruptible); after SIGKILL nothing can clean up, and an upload's
   staged file stays in the hidden folder that listings skip.
 - A task ``timeout``: Ansible does not signal the module then (it only stops waiting for it): the orphaned
-  module carries on, and ``dest`` is still only ever the old or the whole new content.
+  module carries on until it finishes or ansible-playbook's exit stops it, and ``dest`` is still only ever the old
+  or the whole new content.
 """
 
 from __future__ import annotations
@@ -387,7 +388,8 @@ def test_s3_multipart_upload_stopped_by_sigterm_is_aborted(local_cloud, proxy, s
 
 
 def test_task_timeout_does_not_stop_the_module_and_dest_is_never_half_written(local_cloud, proxy, s3, tmp_path):
-    """Ansible's task ``timeout`` fails the task but sends the module no signal: the module finishes on its own."""
+    """Ansible's task ``timeout`` fails the task but does not stop the module: it finishes, or ansible-playbook's own
+    exit stops it later; dest is only ever the old or the whole new content, and no temporary file stays."""
     key = 'big.bin'
     data = write_random(tmp_path / 'object.bin', MULTIPART_SIZE, seed=5).read_bytes()
     s3.put_object(Bucket=BUCKET, Key=key, Body=data)
@@ -411,8 +413,9 @@ def test_task_timeout_does_not_stop_the_module_and_dest_is_never_half_written(lo
         seen.add(sha256_of(dest))
         time.sleep(0.05)
         assert len(seen) <= 2
+    # Whether the orphan finished (dest new) or ansible-playbook's exit stopped it with SIGTERM (dest old, cleaned
+    # up by objects.interruptible) depends on timing; both happen here, and both keep dest whole.
     assert seen | {sha256_of(dest)} <= {old_sha256, hashlib.sha256(data).hexdigest()}
-    assert sha256_of(dest) == hashlib.sha256(data).hexdigest()  # it completed after the task had "failed"
     assert os.listdir(out) == ['app.bin']
 
 
