@@ -231,7 +231,10 @@ def interrupt_midway(proc, partial, full_size, signum):
         assert 0 < written < full_size, 'not midway: %d of %d bytes' % (written, full_size)
         os.kill(pid, signum)
     finally:
-        os.kill(pid, signal.SIGCONT)
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass  # SIGKILL: gone, and already reaped by its parent
     return written
 
 

@@ -60,6 +60,11 @@ def live_by_name(client):
     return found
 
 
+def report(scenario, proxy):
+    """One line for the record (shown with ``pytest -s``): how many requests went through and what was injected."""
+    print('\n%s: %d requests, faults injected %s' % (scenario, proxy.requests, dict(sorted(proxy.injected.items()))))
+
+
 def assert_one_line_failure(result, *words):
     assert result['failed'] is True
     message = result['msg']
@@ -68,7 +73,8 @@ def assert_one_line_failure(result, *words):
         assert word in message, message
 
 
-def test_fleet_of_20_survives_faults_with_no_duplicate(local_cloud, proxy, tmp_path):
+def test_fleet_of_20_survives_faults_with_no_duplicate(fresh_cloud, proxy, tmp_path):
+    local_cloud = fresh_cloud
     client = local_cloud.boto3_client('ec2', FLEET_REGION)
     image = client.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
     fleet = task('fleet', 'libcloud_node', name='faulty', count=20, state='running', image=image, size='t3.micro')
@@ -93,6 +99,7 @@ def test_fleet_of_20_survives_faults_with_no_duplicate(local_cloud, proxy, tmp_p
     live = live_by_name(client)
     assert sorted(live) == sorted('faulty-%d' % number for number in range(1, 21))
     assert all(states == ['running'] for states in live.values()), 'duplicates or wrong states: %s' % dict(live)
+    report('fleet of 20, created and re-run', proxy)
     assert proxy.injected[Fault.RESET_AFTER] >= 2 and proxy.injected[Fault.STALL] == 1, proxy.injected
     assert injected_first >= 7, proxy.injected
 
@@ -113,6 +120,7 @@ def test_sync_of_1000_files_survives_faults(local_cloud, proxy, tmp_path, boto3_
     assert first.rc == 0, first.output
     result = first.result('sync')
     assert result['changed'] is True and len(result['uploaded']) == 1000
+    report('1,000-file sync, first run', proxy)
     assert proxy.injected[Fault.STALL] == 1 and sum(proxy.injected.values()) >= 50, proxy.injected
 
     second = run_playbook(text, tmp_path / 'second')
@@ -127,7 +135,9 @@ def test_sync_of_1000_files_survives_faults(local_cloud, proxy, tmp_path, boto3_
     assert client.get_object(Bucket=bucket, Key='d7/f0987.txt')['Body'].read() == b'file 987\n'
 
 
-def test_inventory_of_several_regions_survives_faults(local_cloud, proxy, tmp_path):
+def test_inventory_of_several_regions_survives_faults(fresh_cloud, proxy, tmp_path):
+    # Every node of these regions must be listed: nothing that other tests of this worker made may be there.
+    local_cloud = fresh_cloud
     regions = ['us-west-1', 'ap-south-1', 'sa-east-1']
     expected = {}
     for region in regions:
@@ -150,6 +160,7 @@ def test_inventory_of_several_regions_survives_faults(local_cloud, proxy, tmp_pa
     for region, ids in expected.items():
         assert sorted(host for host, values in hostvars.items() if values['libcloud_region'] == region) == ids
     assert sorted(inventory['faulty']['hosts']) == sorted(sum(expected.values(), []))
+    report('inventory of 3 regions', proxy)
     assert proxy.injected[Fault.STALL] == 1 and proxy.injected[Fault.THROTTLE] >= 1, proxy.injected
 
 
@@ -223,6 +234,7 @@ def test_writes_whose_answers_are_lost_end_in_the_wanted_state(local_cloud, prox
     assert run.rc == 0, run.output
     for name, _outcome in run.task_results():
         assert run.result(name)['changed'] is True, (name, run.result(name))
+    report('lost answers of writes', proxy)
     assert proxy.injected[Fault.RESET_AFTER] == 6, proxy.log
     assert not live_by_name(client).get('lost')
     assert bucket not in [item['Name'] for item in boto3_s3().list_buckets()['Buckets']]
