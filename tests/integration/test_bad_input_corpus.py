@@ -301,10 +301,6 @@ def resolve(value, places):
     return value
 
 
-
-
-
-
 @pytest.fixture(scope='module')
 def corpus_run(local_cloud, tmp_path_factory):
     workdir = tmp_path_factory.mktemp('corpus')

@@ -61,8 +61,6 @@ def vault_password(workdir):
     return password_file
 
 
-
-
 def vault_inline(workdir, value):
     """An inline ``!vault`` value made with ``ansible-vault encrypt_string`` (the value read from stdin)."""
     proc = run_ansible(['ansible-vault', 'encrypt_string', '--vault-password-file', vault_password(workdir),
@@ -245,7 +243,8 @@ def test_secret_never_appears_at_vvvv(cloud_with_nodes, tmp_path):
 @pytest.mark.parametrize('args, message', [
     ({'provider': 'ec3', 'key': 'test-access-key', 'secret': TEST_SECRET}, "unknown provider 'ec3'; closest valid: ec2"),
     ({'cloud': 'nope'}, "unknown cloud 'nope'; known clouds in libcloud_clouds: local"),
-    ({'provider': 'ec2', 'secret': TEST_SECRET}, 'no key given: set the option key, the field key of the cloud entry, or the environment variable LIBCLOUD_KEY'),
+    ({'provider': 'ec2', 'secret': TEST_SECRET},
+     'no key given: set the option key, the field key of the cloud entry, or the environment variable LIBCLOUD_KEY'),
     ({'key': 'test-access-key', 'secret': TEST_SECRET}, 'no provider given: set the option provider'),
     ({'cloud': {'provider': 'ec2', 'key': 'test-access-key', 'passwd': TEST_SECRET}}, 'unknown field(s) in cloud entry: passwd'),
 ])
@@ -285,8 +284,6 @@ def test_environment_fills_fields_a_named_entry_lacks(cloud_with_nodes, tmp_path
     run = run_playbook(dump_play(play), tmp_path, env=environment(cloud, region='eu-west-1', secret=WRONG_SECRET))
     assert run.rc == 0, run.output
     assert node_ids(run.result('port from env')) == [ids['us-east-1']]
-
-
 
 
 def timed_run(play, workdir, **kwargs):

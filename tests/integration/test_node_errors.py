@@ -55,8 +55,6 @@ def errors_run(local_cloud, tmp_path_factory):
     return run, reservations
 
 
-
-
 @pytest.mark.parametrize('name, args, message', CASES, ids=[case[0] for case in CASES])
 def test_bad_input_fails_with_one_line(errors_run, name, args, message):
     run, _reservations = errors_run
