@@ -200,7 +200,8 @@ import re
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, shown
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import to_bool
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.inventory import (
     HostNamer,
     cache_payload,
@@ -217,7 +218,6 @@ from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.inventory impor
 # ansible-core's message for an option of the wrong type, up to where it starts quoting the value.
 _INVALID_VALUE = re.compile(r"(has an invalid value)\b.*", re.DOTALL)
 _WANTED_TYPE = re.compile(r"Invalid value provided for '(\w+)'")
-_BOOLEAN_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -300,8 +300,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError(_INVALID_VALUE.sub(r'\1%s (the value is not shown: it may hold credentials)' % hint, message)) from None
         # ansible-core reads any word as a boolean (`perhaps` is false); a typo must not turn errors into warnings.
         raw = config.get('fail_on_errors') if isinstance(config, dict) else None
-        if raw is not None and not isinstance(raw, bool) and str(raw).strip().lower() not in _BOOLEAN_WORDS:
-            raise AnsibleParserError('fail_on_errors must be a boolean (true or false), got %s' % shown(raw))
+        if raw is not None:
+            try:
+                to_bool(raw, 'fail_on_errors')
+            except LibcloudModuleError as exc:
+                raise AnsibleParserError(exc.message) from None
 
     def _file_clouds(self, path):
         clouds_file = self.get_option('clouds_file')

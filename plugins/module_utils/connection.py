@@ -104,7 +104,7 @@ def clean_entry(entry):
         elif field in INTEGER_FIELDS:
             value = to_int(value, 'cloud entry field %s' % field, INTEGER_FIELDS[field])
         elif field == 'secure':
-            value = _to_bool(value, 'cloud entry field secure')
+            value = to_bool(value, 'cloud entry field secure')
         elif not isinstance(value, (str, bool, int)):
             # A `!vault` value inside a dict arrives as an EncryptedString; libcloud needs a plain str.
             value = str(value)
@@ -174,7 +174,8 @@ def check_integers(conn):
     request_timeout(conn)
 
 
-def _to_bool(value, where):
+def to_bool(value, where):
+    """``value`` as a bool; a word that is no boolean fails in one line naming ``where``."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -227,7 +228,12 @@ def request_timeout(conn):
 
 def deadline_seconds(conn):
     """A task's deadline when it has no wait of its own: every attempt of one request, each taking its time-out."""
-    return (conn.get('retries') or retries.DEFAULT_RETRIES) * request_timeout(conn)
+    return attempts(conn) * request_timeout(conn)
+
+
+def attempts(conn):
+    """How many times each request is tried: the ``retries`` field, else the policy's default."""
+    return conn.get('retries') or retries.DEFAULT_RETRIES
 
 
 def _missing(field):
@@ -264,7 +270,7 @@ def build_driver(conn, kind='compute', deadline=None):
     # The field wins over the older `options.timeout`.
     kwargs['timeout'] = request_timeout(conn)
     driver = cls(conn['key'], **_accepted_kwargs(cls, kwargs))
-    retries.install(driver, retries.RetryPolicy(conn.get('retries') or retries.DEFAULT_RETRIES, deadline), kwargs['timeout'])
+    retries.install(driver, retries.RetryPolicy(attempts(conn), deadline), kwargs['timeout'])
     region = conn.get('region')
     if kind == 'storage' and region and region != 'us-east-1' and hasattr(driver, 'ex_location_name'):
         # libcloud's S3 driver sends no LocationConstraint for a region given at runtime, so creating a bucket

@@ -167,6 +167,21 @@ def write_vault(workdir, data, password, name='clouds.vault.yml'):
     return path, password_file
 
 
+def write_config(workdir, name, config, vaulted=None):
+    """An inventory configuration ``name``.libcloud.yml in ``workdir``; a field whose value is a key of ``vaulted`` becomes that `!vault` block."""
+    lines = []
+    for line in yaml.safe_dump(config, sort_keys=False).splitlines():
+        field, value = line.partition(': ')[::2]
+        if vaulted and value in vaulted:
+            block = vaulted[value].splitlines()
+            indent = ' ' * (len(field) - len(field.lstrip(' -')) + 4)
+            line = '%s: %s\n%s' % (field, block[0], '\n'.join(indent + part.strip() for part in block[1:]))
+        lines.append(line)
+    path = workdir / ('%s.libcloud.yml' % name)
+    path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
 def unwrap_unsafe(value):
     """``ansible-inventory --list`` output without the ``{"__ansible_unsafe": ...}`` wrapping of untrusted strings."""
     if isinstance(value, dict):

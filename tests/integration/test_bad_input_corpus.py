@@ -605,18 +605,13 @@ def check_inventory_case(proc, path, item):
     return message
 
 
-def inventory_params(cases):
-    return [pytest.param(item, id=item.title, marks=[pytest.mark.xfail(strict=True, reason=item.bug)] if item.bug else [])
-            for item in cases]
-
-
-@pytest.mark.parametrize('item', inventory_params(INVENTORY_CASES))
+@pytest.mark.parametrize('item', case_params(INVENTORY_CASES))
 def test_inventory_bad_config_fails_with_one_clear_line(inventory_corpus, item):
     proc, paths, _seconds = inventory_corpus['main']
     check_inventory_case(proc, paths[item.title], item)
 
 
-@pytest.mark.parametrize('item', inventory_params(INVENTORY_ENV_CASES))
+@pytest.mark.parametrize('item', case_params(INVENTORY_ENV_CASES))
 def test_inventory_bad_environment_fails_with_one_clear_line(inventory_corpus, item):
     proc, paths, _seconds = inventory_corpus['env']
     check_inventory_case(proc, paths[item.title], item)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
-from tests.harness.ansible_run import run_ansible, unwrap_unsafe, write_vault
+from tests.harness.ansible_run import run_ansible, unwrap_unsafe, write_config, write_vault
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud
 
 REGIONS = ('us-east-1', 'eu-west-1')
@@ -71,21 +70,6 @@ def vault_encrypt_string(workdir, secret):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith('!vault |')
     return proc.stdout.strip(), password_file
-
-
-def write_config(workdir, name, config, vaulted=None):
-    """``name``.libcloud.yml in ``workdir``; a field whose value is a key of ``vaulted`` becomes that `!vault` block."""
-    lines = []
-    for line in yaml.safe_dump(config, sort_keys=False).splitlines():
-        field, value = line.partition(': ')[::2]
-        if vaulted and value in vaulted:
-            block = vaulted[value].splitlines()
-            indent = ' ' * (len(field) - len(field.lstrip(' -')) + 4)
-            line = '%s: %s\n%s' % (field, block[0], '\n'.join(indent + part.strip() for part in block[1:]))
-        lines.append(line)
-    path = workdir / ('%s.libcloud.yml' % name)
-    path.write_text('\n'.join(lines) + '\n')
-    return path
 
 
 def inventory(workdir, source, *args, env=None):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_ansible, run_playbook, write_vault
+from tests.harness.ansible_run import run_ansible, run_playbook, write_config, write_vault
 from tests.harness.fault_proxy import FaultProxy
 from tests.harness.local_cloud import ec2_cloud_entry, s3_cloud_entry
 
@@ -329,18 +329,8 @@ def test_retries_at_vvvv(cloud, vaulted, tmp_path):
 # --- inventory runs -----------------------------------------------------------------------------------------
 
 def inventory_config(workdir, name, options, vaulted_values=None):
-    """``name``.libcloud.yml; a value equal to a key of ``vaulted_values`` becomes that ``!vault`` block."""
-    lines = []
-    for line in yaml.safe_dump(dict({'plugin': PLUGIN}, **options), sort_keys=False).splitlines():
-        head, _sep, value = line.partition(': ')
-        if vaulted_values and value in vaulted_values:
-            block = vaulted_values[value].splitlines()
-            indent = ' ' * (len(head) - len(head.lstrip(' -')) + 4)
-            line = '%s: %s\n%s' % (head, block[0], '\n'.join(indent + part.strip() for part in block[1:]))
-        lines.append(line)
-    path = workdir / ('%s.libcloud.yml' % name)
-    path.write_text('\n'.join(lines) + '\n')
-    return path
+    """``name``.libcloud.yml of this plugin; a value equal to a key of ``vaulted_values`` becomes that ``!vault`` block."""
+    return write_config(workdir, name, dict({'plugin': PLUGIN}, **options), vaulted_values)
 
 
 def cache_options(folder):
