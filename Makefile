@@ -4,6 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
+# The test harness's emulators: mimic and Swift in a venv of their own, Azurite (npm) from its lock file.
+EMULATORS_VENV := .venv-emulators
+EMULATORS_STAMP := $(EMULATORS_VENV)/.installed
+AZURITE_DIR := tests/harness/azurite
+AZURITE_STAMP := $(AZURITE_DIR)/node_modules/.installed
 PYTEST_ARGS ?=
 # Two workers: most tests wait on ansible-playbook and the local cloud, so two cores do twice the work. A test
 # file runs whole on one worker (its module-scoped fixtures are built once); each worker has its own local cloud.
@@ -15,13 +20,24 @@ help:
 	@echo "make demo   - set up, start the local test cloud, run playbooks/demo.yml end to end, stop the cloud"
 	@echo "make test   - set up and run every check (pytest, ansible-test sanity, ansible-lint, build+install, changelog lint)"
 
-venv: $(STAMP)
+venv: $(STAMP) $(EMULATORS_STAMP) $(AZURITE_STAMP)
+	@command -v memcached >/dev/null || { echo "make: memcached is missing (the Swift emulator's tempauth needs it): install the Debian package memcached, or run .ci/run as root" >&2; exit 1; }
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+$(EMULATORS_STAMP): requirements-emulators.txt
+	test -x $(EMULATORS_VENV)/bin/python || $(PYTHON) -m venv $(EMULATORS_VENV)
+	$(EMULATORS_VENV)/bin/python -m pip install --quiet -r requirements-emulators.txt
+	touch $(EMULATORS_STAMP)
+
+$(AZURITE_STAMP): $(AZURITE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "make: Node.js and npm are missing (Azurite, the Azure Blob emulator, needs them): install Node.js 20 (Debian: nodejs npm), or run .ci/run as root" >&2; exit 1; }
+	cd $(AZURITE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AZURITE_STAMP)
 
 test: venv
 	$(MAKE) --no-print-directory pytest
@@ -59,4 +75,4 @@ bench: venv
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) collections tests/output .pytest_cache build .demo
+	rm -rf $(VENV) $(EMULATORS_VENV) $(AZURITE_DIR)/node_modules collections tests/output .pytest_cache build .demo

@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared fixtures: the local test cloud (moto behind MotoWireFix) and boto3 clients to check its state."""
+"""Shared fixtures: the local test cloud (moto behind MotoWireFix) and boto3 clients to check its state; the other
+local clouds (mimic for OpenStack Nova, the real Swift, Azurite), each started by the first test that asks for it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 from tests.harness.ansible_run import ensure_collection_link  # noqa: E402
+from tests.harness.azurite_cloud import AzuriteCloud  # noqa: E402
 from tests.harness.local_cloud import DEFAULT_REGION, LocalCloud  # noqa: E402
+from tests.harness.mimic_cloud import MimicCloud  # noqa: E402
+from tests.harness.swift_cloud import SwiftCloud  # noqa: E402
 
 # Tests import the working tree as ansible_collections.cloudmesh.libcloud; first on the path, so that an
 # installed copy of the collection cannot stand in for it.
@@ -65,3 +69,38 @@ def boto3_s3(local_cloud):
     def make(region=DEFAULT_REGION):
         return local_cloud.boto3_client('s3', region)
     return make
+
+
+@pytest.fixture(scope='session')
+def mimic_cloud():
+    """OpenStack compute (mimic): ``mimic_cloud.fresh_entry()`` is the cloud entry of a new, empty tenant."""
+    with MimicCloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture(scope='session')
+def swift_cloud():
+    """OpenStack object storage: the real Swift with tempauth (and its memcached)."""
+    with SwiftCloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture(scope='session')
+def azurite_cloud():
+    """Azure Blob storage: Azurite."""
+    with AzuriteCloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture
+def fresh_swift(swift_cloud):
+    """The session's Swift, emptied before the test."""
+    swift_cloud.reset()
+    return swift_cloud
+
+
+@pytest.fixture
+def fresh_azurite(azurite_cloud):
+    """The session's Azurite, emptied before the test."""
+    azurite_cloud.reset()
+    return azurite_cloud
