@@ -20,6 +20,12 @@ options:
         O(host), O(port), O(secure), O(options), O(retries) and O(timeout).
       - "Precedence, highest first: options given on the task (including C(module_defaults)), then the cloud
         entry, then the environment variables named for each option."
+      - When O(cloud) is not given, the play variable C(libcloud_default_cloud), if set and not empty, names the
+        entry of C(libcloud_clouds) to use, as if the task said C(cloud) with that name (the role of
+        C(cloudmesh.default.cloud) in a cloudmesh.yaml, see the C(cloudmesh.libcloud.cloudmesh_clouds) filter).
+        It does not apply to a task that gives its own O(provider), O(storage_provider), O(key), O(secret),
+        O(host) or O(port); O(region), O(secure), O(options), O(retries) and O(timeout) given on the task win
+        over the default entry's fields as over any entry's. An unknown name fails and lists the known names.
     type: raw
   provider:
     description:

@@ -122,6 +122,9 @@ options:
     description:
       - A YAML file, usually encrypted with C(ansible-vault), holding the variable C(libcloud_clouds), a dict
         of named cloud entries (the same file that playbooks load with C(vars_files)).
+      - Or a cloudmesh C(cloudmesh.yaml), recognised by its key C(cloudmesh). Each cloud of C(cloudmesh.cloud)
+        becomes the entry of the same name, mapped from its C(kind), C(credentials) and C(libcloud) fields as the
+        C(cloudmesh.libcloud.cloudmesh_clouds) filter maps them. C(cloudmesh.default) is not read.
       - A relative path is relative to this configuration file. Pass the vault password as usual,
         for example with C(--vault-password-file).
     type: str

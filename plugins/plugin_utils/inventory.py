@@ -31,6 +31,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, kind_of
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import EC2_PAGE_SIZE, list_nodes
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline
+from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.cloudmesh_yaml import cloudmesh_clouds, is_cloudmesh_yaml
 
 # Fields a `clouds` item may hold besides the connection fields.
 ENTRY_FIELDS = ('name', 'cloud', 'regions')
@@ -100,10 +101,17 @@ def plain(value, render=None):
 
 
 def load_file_clouds(data, path):
-    """The named entries of a clouds_file's ``libcloud_clouds`` (already loaded and decrypted)."""
+    """The named entries of a clouds_file (already loaded and decrypted): its ``libcloud_clouds``, or, for a
+    cloudmesh.yaml (recognised by its key ``cloudmesh``), its clouds mapped by ``cloudmesh_yaml``."""
     clouds = data.get(CLOUDS_VARIABLE) if isinstance(data, Mapping) else None
+    if not isinstance(clouds, Mapping) and is_cloudmesh_yaml(data):
+        try:
+            return cloudmesh_clouds(data)
+        except LibcloudModuleError as exc:
+            raise LibcloudModuleError('clouds_file %s: %s' % (path, exc.message)) from None
     if not isinstance(clouds, Mapping):
-        raise LibcloudModuleError('clouds_file %s must hold a dict %s of named cloud entries' % (path, CLOUDS_VARIABLE))
+        raise LibcloudModuleError('clouds_file %s must hold a dict %s of named cloud entries, or be a cloudmesh.yaml (with the key cloudmesh)'
+                                  % (path, CLOUDS_VARIABLE))
     return clouds
 
 
