@@ -22,6 +22,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     secret_values,
 )
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import secret_files
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline
 
 
@@ -84,6 +85,9 @@ class LibcloudModule:
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # libcloud raises plain exceptions, socket errors and HTTP errors alike; the user gets one line.
             failure = dict(msg=self.one_line(exc))
+        finally:
+            # Credentials written to files for this task's drivers go now: exit_json and fail_json end the process.
+            secret_files.remove_all()
         # Outside the except blocks, so that fail_json adds no traceback to the result.
         if failure is not None:
             self.ansible.fail_json(**failure)

@@ -21,6 +21,7 @@ from ansible.module_utils.basic import AnsibleFallbackNotFound
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, kind_of
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_class
 
 # Every field of a cloud entry, with the environment variable that supplies it when nothing else does.
 ENV_VARS = {
@@ -269,11 +270,9 @@ def build_driver(conn, kind='compute', deadline=None):
     kwargs.update(options)
     # The field wins over the older `options.timeout`.
     kwargs['timeout'] = request_timeout(conn)
-    driver = cls(conn['key'], **_accepted_kwargs(cls, kwargs))
+    # How a provider's driver takes the fields, and what it needs once built, is its adapter's business.
+    adapter = adapter_class(cls)
+    driver = adapter.new_driver(cls, conn['key'], _accepted_kwargs(cls, kwargs))
     retries.install(driver, retries.RetryPolicy(attempts(conn), deadline), kwargs['timeout'])
-    region = conn.get('region')
-    if kind == 'storage' and region and region != 'us-east-1' and hasattr(driver, 'ex_location_name'):
-        # libcloud's S3 driver sends no LocationConstraint for a region given at runtime, so creating a bucket
-        # outside us-east-1 fails; its per-region subclasses set this attribute instead.
-        driver.ex_location_name = region
+    adapter.configure(driver, conn)
     return driver

@@ -13,6 +13,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import node_state
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import nodes as libcloud_nodes
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline, WaitTimeout, wait_until
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.workers import DriverPool
 
@@ -40,11 +41,14 @@ class ManagedNode:
         return {'state': self.before_state or 'absent', 'tags': self.before_tags}
 
     def diff_after(self, name_tag):
+        """``name_tag``: the tag that will hold a new node's name (None where the provider keeps no name in tags)."""
         state = node_state.predicted_state(self.desired, self.before_state)
         if state == 'absent':
             return {'state': 'absent', 'tags': {}}
         if self.before_state is None:
-            tags = dict(self.wanted_tags or {}, Name=self.name) if name_tag else dict(self.wanted_tags or {})
+            tags = dict(self.wanted_tags or {})
+            if name_tag:
+                tags[name_tag] = self.name
         else:
             tags = node_state.tags_after(self.before_tags, self.to_set, self.to_remove)
         return {'state': state, 'tags': tags}
@@ -233,7 +237,7 @@ class NodeReconciler:
         else:
             result['nodes'] = [node_to_dict(item.node) for item in self.items if item.desired != 'absent' and item.node is not None]
         if diff:
-            name_tag = libcloud_nodes.uses_name_tag(self.driver)
+            name_tag = adapter_for(self.driver).name_tag
             if self.params.get('count') is None:
                 item = self.items[0]
                 result['diff'] = {'before': item.diff_before(), 'after': item.diff_after(name_tag)}

@@ -1,63 +1,28 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 cloudmesh.libcloud developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Listing, selecting and looking up compute nodes, and the driver calls that change them."""
+"""Listing, selecting and looking up compute nodes, and the driver calls that change them.
+
+Where providers differ, these ask the driver's adapter (module_utils/providers/); nothing here asks which provider
+it talks to.
+"""
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import inspect
-import re
-import uuid
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_tags, state_name
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import GONE
-
-# AWS accepts 5..1000; asking for the most keeps the number of round trips low.
-EC2_PAGE_SIZE = 1000
-
-
-def _is_ec2(driver):
-    try:
-        from libcloud.compute.drivers.ec2 import BaseEC2NodeDriver
-    except ImportError:
-        return False
-    return isinstance(driver, BaseEC2NodeDriver)
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import not_found, pick
 
 
-def _list_ec2_nodes(driver, filters=None):
-    """Every EC2 instance, following ``nextToken``.
-
-    libcloud's ``list_nodes`` reads only the first page (AWS and moto page DescribeInstances) and makes an
-    extra DescribeAddresses call per listing; elastic IPs already appear as the instance's public address.
-    """
-    from libcloud.compute.drivers.ec2 import NAMESPACE
-    from libcloud.utils.xml import findall, findtext
-
-    nodes = []
-    token = None
-    while True:
-        params = {'Action': 'DescribeInstances', 'MaxResults': str(EC2_PAGE_SIZE)}
-        if filters:
-            params.update(driver._build_filters(filters))  # pylint: disable=protected-access
-        if token:
-            params['NextToken'] = token
-        body = driver.connection.request(driver.path, params=params).object
-        for reservation in findall(element=body, xpath='reservationSet/item', namespace=NAMESPACE):
-            nodes.extend(driver._to_nodes(reservation, 'instancesSet/item'))  # pylint: disable=protected-access
-        token = findtext(element=body, xpath='nextToken', namespace=NAMESPACE)
-        if not token:
-            return nodes
-
-
-def list_nodes(driver, ec2_filters=None):
-    """All nodes of ``driver``; ``ec2_filters`` narrows the listing on the server where the provider is EC2."""
-    if _is_ec2(driver):
-        return _list_ec2_nodes(driver, ec2_filters)
-    return driver.list_nodes()
+def list_nodes(driver):
+    """All nodes of ``driver``."""
+    return adapter_for(driver).list_nodes()
 
 
 def node_matches(node, name=None, states=None, tags=None):
@@ -74,23 +39,12 @@ def node_matches(node, name=None, states=None, tags=None):
 
 
 def list_images(driver, pattern=None):
-    """Images of ``driver``, narrowed on the server where it can (EC2 lists every public image otherwise)."""
-    if not _is_ec2(driver) or not pattern:
-        return driver.list_images()
-    if pattern.startswith('ami-') and not any(char in pattern for char in '*?['):
-        return driver.list_images(ex_image_ids=[pattern])
-    # EC2's name filter understands * and ? itself.
-    return driver.list_images(ex_filters={'name': pattern})
+    """Images of ``driver``, narrowed on the server by ``pattern`` where it can (the caller still filters)."""
+    return adapter_for(driver).list_images(pattern)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Managing nodes by name (libcloud_node)
-
-# EC2 instance states that count as a live node; the listing asks the server for these only.
-EC2_LIVE_STATES = ['pending', 'running', 'stopping', 'stopped']
-
-# AWS accepts at most 200 values in one filter; waits on more nodes than this take one listing per chunk.
-EC2_FILTER_VALUES = 200
 
 # Our options and the create_node keyword arguments that drivers take for them, in order of preference.
 CREATE_KWARGS = {
@@ -122,102 +76,33 @@ def current_state(node):
     return state
 
 
-def uses_name_tag(driver):
-    """Whether the provider keeps a node's name in its tags (EC2's Name tag)."""
-    return _is_ec2(driver)
-
-
 def is_live(node):
     return current_state(node) not in GONE
 
 
-def _ec2_literal(value):
-    # EC2 filter values treat * and ? as wildcards; a backslash makes them literal.
-    return ''.join('\\' + char if char in '*?\\' else char for char in value)
-
-
 def find_named_nodes(driver, name, numbered=False):
-    """Live nodes called ``name`` (or ``<name>-<anything>`` with ``numbered``), in one listing.
-
-    On EC2 the server filters by Name tag and live state: one request, however many instances the account holds.
-    """
+    """Live nodes called ``name`` (or ``<name>-<anything>`` with ``numbered``), in one listing the server narrows
+    where it can."""
     prefix = name + '-'
-    if _is_ec2(driver):
-        value = _ec2_literal(prefix) + '*' if numbered else _ec2_literal(name)
-        nodes = list_nodes(driver, {'tag:Name': [value], 'instance-state-name': EC2_LIVE_STATES})
-    else:
-        nodes = list_nodes(driver)
+    nodes = adapter_for(driver).nodes_named(name, numbered)
     return [node for node in nodes if is_live(node) and ((node.name or '').startswith(prefix) if numbered else node.name == name)]
 
 
 def nodes_by_id(driver, ids):
-    """``{id: node}`` for the nodes with these ids, in any state; one listing (per 200 ids on EC2)."""
+    """``{id: node}`` for the nodes with these ids, in any state."""
     ids = [str(ident) for ident in ids]
     if not ids:
         return {}
-    if _is_ec2(driver):
-        nodes = []
-        for start in range(0, len(ids), EC2_FILTER_VALUES):
-            # A filter, not InstanceId: an id the server does not know yet (eventual consistency) is just missing.
-            nodes.extend(list_nodes(driver, {'instance-id': ids[start:start + EC2_FILTER_VALUES]}))
-    else:
-        nodes = list_nodes(driver)
     wanted = set(ids)
-    return dict((str(node.id), node) for node in nodes if str(node.id) in wanted)
+    return dict((str(node.id), node) for node in adapter_for(driver).nodes_with_ids(ids) if str(node.id) in wanted)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Images, sizes and locations by id or exact name
 
-def _not_found(option, wanted, names):
-    close = difflib.get_close_matches(wanted, sorted(set(name for name in names if name)), n=5, cutoff=0.6)
-    hint = ('closest: %s' % ', '.join(close)) if close else 'nothing close'
-    return LibcloudModuleError('unknown %s %r: no %s has this id or exact name; %s' % (option, wanted, option, hint))
-
-
-def _pick(option, wanted, items):
-    """The one item whose id, else whose exact name, is ``wanted``."""
-    by_id = [item for item in items if str(item.id) == wanted]
-    if by_id:
-        return by_id[0]
-    by_name = [item for item in items if item.name == wanted]
-    if len(by_name) > 1:
-        raise LibcloudModuleError('%s %r is the name of several %ss (%s); give the id instead'
-                                  % (option, wanted, option, ', '.join(sorted(str(item.id) for item in by_name)[:10])))
-    return by_name[0] if by_name else None
-
-
-def _ec2_images(driver, **kwargs):
-    from libcloud.common.exceptions import BaseHTTPError
-
-    try:
-        return driver.list_images(**kwargs)
-    except BaseHTTPError as exc:
-        # An unknown or malformed AMI id is an error on EC2, not an empty answer.
-        if 'InvalidAMIID' in str(exc):
-            return []
-        raise
-
-
 def find_image(driver, wanted):
-    """The image whose id or exact name is ``wanted``; on EC2 asked for directly, never by listing every image."""
-    wanted = str(wanted)
-    if not _is_ec2(driver):
-        images = driver.list_images()
-        found = _pick('image', wanted, images)
-        if found is None:
-            raise _not_found('image', wanted, [image.name for image in images])
-        return found
-    if re.match(r'^ami-[0-9a-fA-F]+$', wanted):
-        found = _ec2_images(driver, ex_image_ids=[wanted])
-        if found:
-            return found[0]
-    found = _pick('image', wanted, _ec2_images(driver, ex_filters={'name': _ec2_literal(wanted)}))
-    if found:
-        return found
-    # A few names that start like the wanted one, to suggest; bounded by the prefix, not a listing of everything.
-    candidates = _ec2_images(driver, ex_filters={'name': _ec2_literal(wanted[:4]) + '*'})
-    raise _not_found('image', wanted, [image.name for image in candidates])
+    """The image whose id or exact name is ``wanted``, asked for directly where the server can find it."""
+    return adapter_for(driver).find_image(str(wanted))
 
 
 def find_size(driver, wanted):
@@ -231,9 +116,9 @@ def find_location(driver, wanted):
 
 
 def _find_listed(option, wanted, items):
-    found = _pick(option, wanted, items)
+    found = pick(option, wanted, items)
     if found is None:
-        raise _not_found(option, wanted, [str(item.id) for item in items] + [item.name for item in items])
+        raise not_found(option, wanted, [str(item.id) for item in items] + [item.name for item in items])
     return found
 
 
@@ -268,8 +153,8 @@ def create_kwargs(driver, options, extra=None):
                 continue
             raise LibcloudModuleError('option %s is not supported by the %s driver (its create_node takes none of %s)'
                                       % (option, provider_name(driver), ', '.join(CREATE_KWARGS[option])))
-        if option == 'security_groups' and not _is_ec2(driver) and hasattr(driver, 'ex_list_security_groups'):
-            value = _security_group_objects(driver, value)
+        if option == 'security_groups':
+            value = adapter_for(driver).security_groups(value)
         kwargs[keyword] = value
     for keyword, value in (extra or {}).items():
         if keyword in ('name', 'size', 'image', 'location'):
@@ -288,15 +173,6 @@ def create_kwargs(driver, options, extra=None):
     return kwargs
 
 
-def _security_group_objects(driver, names):
-    # OpenStack's driver wants its own security group objects, not names.
-    groups = dict((group.name, group) for group in driver.ex_list_security_groups())
-    missing = [name for name in names if name not in groups]
-    if missing:
-        raise LibcloudModuleError('unknown security_groups: %s; known: %s' % (', '.join(missing), ', '.join(sorted(groups)[:20])))
-    return [groups[name] for name in names]
-
-
 def required_for_create(driver):
     """Which of image, size and location the driver's create_node cannot do without."""
     parameters = inspect.signature(driver.create_node).parameters
@@ -308,15 +184,15 @@ def create_node(driver, name, image=None, size=None, location=None, kwargs=None)
     """Create one node called ``name``; never two, however the provider's answers get lost.
 
     A create whose answer was lost (a reset, a time-out, a 5xx) may have worked: it is tried again only after a
-    listing shows no live node of that name; a node found is the one created. Where the driver takes an
+    listing shows no live node of that name; a node found is the one created. Where the provider takes an
     idempotency token (EC2's ClientToken), every try sends the same one, so the provider itself refuses a twin.
     """
     arguments = dict(kwargs or {})
     for keyword, value in (('image', image), ('size', size), ('location', location)):
         if value is not None:
             arguments[keyword] = value
-    if 'ex_clienttoken' in _parameters(driver.create_node)[0]:
-        arguments.setdefault('ex_clienttoken', uuid.uuid4().hex)
+    for keyword, value in adapter_for(driver).idempotency_arguments().items():
+        arguments.setdefault(keyword, value)
     answer_lost = []
 
     def attempt():
@@ -347,6 +223,9 @@ def power(driver, node, action):
         except Exception as exc:
             if action == 'destroy' and _already_gone(exc):
                 return  # a retried destroy whose first answer was lost: the wanted state
+            reason = adapter_for(driver).unsupported_action(action, exc)
+            if reason:
+                raise LibcloudModuleError('cannot %s node %s (%s): %s' % (action, node.name, node.id, reason)) from None
             raise
         if done is False:
             raise LibcloudModuleError('the provider refused to %s node %s (%s)' % (action, node.name, node.id))
@@ -362,14 +241,7 @@ def _already_gone(exc):
 def tag_method(driver):
     """How the driver changes a node's tags: ``incremental`` (EC2 tags), ``metadata`` (OpenStack),
     ``labels`` (GCE), or None when it cannot."""
-    create, delete = getattr(driver, 'ex_create_tags', None), getattr(driver, 'ex_delete_tags', None)
-    if create and delete and list(inspect.signature(create).parameters)[:2] == ['resource', 'tags']:
-        return 'incremental'
-    if hasattr(driver, 'ex_set_metadata'):
-        return 'metadata'
-    if hasattr(driver, 'ex_set_node_labels'):
-        return 'labels'
-    return None
+    return adapter_for(driver).tag_method()
 
 
 def apply_tags(driver, node, to_set, to_remove, current):

@@ -27,9 +27,11 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     named_entry,
     secret_values,
 )
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import check_states, json_safe, node_to_dict, state_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import check_states
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, kind_of
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import EC2_PAGE_SIZE, list_nodes
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
+# Still importable from here for tests/integration/test_inventory_ec2_listing.py.
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.ec2 import Ec2InstanceParser  # pylint: disable=unused-import
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline
 from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.cloudmesh_yaml import cloudmesh_clouds, is_cloudmesh_yaml
 
@@ -239,122 +241,7 @@ def fetch_task(task, result, on_page):
 
 def node_pages(driver):
     """Every node of ``driver`` as :func:`node_to_dict` describes it, one list per page of the listing."""
-    from libcloud.compute.drivers.ec2 import EC2NodeDriver
-
-    if isinstance(driver, EC2NodeDriver):
-        return Ec2InstanceParser.for_driver(driver).pages(driver)
-    return [[node_to_dict(node) for node in list_nodes(driver)]]
-
-
-class Ec2InstanceParser:
-    """DescribeInstances pages straight into :func:`node_to_dict`'s dicts.
-
-    Building libcloud Node objects costs more than the whole XML parse (every field is an XPath lookup that
-    rebuilds its namespaced path); inventories list thousands of instances, so this reads the same fields
-    from the same response with direct child lookups. It uses the EC2 driver's own namespace, field map and
-    state map, so the dicts equal ``node_to_dict(driver._to_node(item))``; a test compares the two on the
-    local cloud. Follows ``nextToken`` like ``nodes.list_nodes`` and, like it, skips DescribeAddresses.
-    """
-
-    _instances = {}
-
-    def __init__(self, namespace, extra_map, state_map, unknown_state):
-        self.ns = '{%s}' % namespace
-        self.node_fields = self._compile(extra_map['node'])
-        self.ebs_fields = self._compile(extra_map['ebs_instance_block_device'])
-        self.state_map = dict((key, state_name(value)) for key, value in state_map.items())
-        self.unknown_state = state_name(unknown_state)
-        tag = self.tag
-        self.reservations_path = '%s/%s' % (tag('reservationSet'), tag('item'))
-        self.instances_path = '%s/%s' % (tag('instancesSet'), tag('item'))
-        self.tags_path = '%s/%s' % (tag('tagSet'), tag('item'))
-        self.devices_path = '%s/%s' % (tag('blockDeviceMapping'), tag('item'))
-        self.groups_path = '%s/%s' % (tag('groupSet'), tag('item'))
-        self.interfaces_path = '%s/%s' % (tag('networkInterfaceSet'), tag('item'))
-        self.product_codes_path = '%s/%s/%s' % (tag('productCodesSet'), tag('item'), tag('productCode'))
-
-    @classmethod
-    def for_driver(cls, driver):
-        from libcloud.compute.drivers.ec2 import NAMESPACE, RESOURCE_EXTRA_ATTRIBUTES_MAP
-        from libcloud.compute.types import NodeState
-
-        key = (NAMESPACE, type(driver))
-        if key not in cls._instances:
-            cls._instances[key] = cls(NAMESPACE, RESOURCE_EXTRA_ATTRIBUTES_MAP, driver.NODE_STATE_MAP, NodeState.UNKNOWN)
-        return cls._instances[key]
-
-    def tag(self, name):
-        return self.ns + name
-
-    def _compile(self, mapping):
-        return [(attribute, tuple(self.tag(part) for part in spec['xpath'].split('/')), spec['transform_func'])
-                for attribute, spec in mapping.items()]
-
-    def pages(self, driver, page_size=None):
-        """The node dicts of each DescribeInstances page, following ``nextToken``."""
-        params = {'Action': 'DescribeInstances', 'MaxResults': str(page_size or EC2_PAGE_SIZE)}
-        next_token = self.tag('nextToken')
-        while True:
-            body = driver.connection.request(driver.path, params=params).object
-            yield self.page_nodes(body)
-            token = body.findtext(next_token)
-            if not token:
-                return
-            params['NextToken'] = token
-
-    def page_nodes(self, body):
-        return [self.instance(item) for reservation in body.iterfind(self.reservations_path)
-                for item in reservation.iterfind(self.instances_path)]
-
-    @staticmethod
-    def _text(element, steps):
-        # libcloud's findattr: '' for an empty element, None for a missing one.
-        for step in steps[:-1]:
-            element = element.find(step)
-            if element is None:
-                return None
-        return element.findtext(steps[-1])
-
-    def _extra(self, element, fields):
-        extra = {}
-        for attribute, steps, transform in fields:
-            value = self._text(element, steps)
-            extra[attribute] = None if value is None else json_safe(transform(value))
-        return extra
-
-    def _findtext(self, element, name):
-        # libcloud's findtext: as above, but '' stays ''.
-        return element.findtext(self.ns + name)
-
-    def instance(self, item):
-        text = self._findtext
-        instance_id = text(item, 'instanceId')
-        tags = {}
-        for tag in item.iterfind(self.tags_path):
-            tags[text(tag, 'key')] = text(tag, 'value')
-        extra = self._extra(item, self.node_fields)
-        extra['block_device_mapping'] = [{'device_name': text(device, 'deviceName'), 'ebs': self._extra(device, self.ebs_fields)}
-                                         for device in item.iterfind(self.devices_path)]
-        extra['groups'] = [{'group_id': text(group, 'groupId'), 'group_name': text(group, 'groupName')}
-                           for group in item.iterfind(self.groups_path)]
-        # libcloud's EC2NetworkInterface objects, reduced to their id as json_safe reduces them.
-        extra['network_interfaces'] = [text(interface, 'networkInterfaceId') for interface in item.iterfind(self.interfaces_path)]
-        extra['product_codes'] = [code.text for code in item.iterfind(self.product_codes_path)]
-        extra['tags'] = tags
-        public_ip = text(item, 'ipAddress')
-        private_ip = text(item, 'privateIpAddress')
-        return {
-            'id': str(instance_id),
-            'name': tags.get('Name', instance_id),
-            'state': self.state_map.get(extra['status'], self.unknown_state),
-            'public_ips': [public_ip] if public_ip else [],
-            'private_ips': [private_ip] if private_ip else [],
-            'image': extra['image_id'],
-            'size': extra['instance_type'],
-            'location': extra['availability'],
-            'tags': dict((str(key), '' if value is None else str(value)) for key, value in tags.items()),
-            'extra': extra,
-        }
+    return adapter_for(driver).node_pages()
 
 
 # --- nodes -> hosts --------------------------------------------------------------------------------------------

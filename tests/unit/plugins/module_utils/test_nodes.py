@@ -14,6 +14,7 @@ import pytest
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import nodes
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import ec2
 
 
 def make_node(name='web-1', state=NodeState.RUNNING, extra=None, driver=None):
@@ -49,7 +50,7 @@ def test_node_matches_glob_state_and_tags():
 
 
 def test_ec2_filter_values_are_literal():
-    assert nodes._ec2_literal('a*b?c\\d') == 'a\\*b\\?c\\\\d'
+    assert ec2.literal('a*b?c\\d') == 'a\\*b\\?c\\\\d'
 
 
 def test_find_named_nodes_on_a_provider_without_server_side_filters():

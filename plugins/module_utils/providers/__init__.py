@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Provider adapters: everything we do differently on one provider lives in that provider's module here.
+
+Generic code never asks which provider it talks to; it calls :func:`adapter_for` (a driver at hand) or
+:func:`adapter_class` (a driver class, to build the driver). Adding a provider means adding a module with an
+adapter class (a subclass of ``generic.GenericAdapter``) and one line in ``ADAPTERS``.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.azure import AzureArmAdapter, AzureClassicAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.ec2 import Ec2Adapter, Ec2CompatibleAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.gce import GceAdapter, GoogleStorageAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.openstack import OpenStackAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.s3 import S3Adapter
+
+# libcloud driver classes, by dotted name so that choosing imports no libcloud module, and the adapter of each.
+# A driver gets the adapter of the nearest class up its hierarchy: EC2 itself before the EC2-compatible clouds,
+# Google Cloud Storage before the other S3-based drivers.
+ADAPTERS = {
+    'libcloud.compute.drivers.ec2.EC2NodeDriver': Ec2Adapter,
+    'libcloud.compute.drivers.ec2.BaseEC2NodeDriver': Ec2CompatibleAdapter,
+    'libcloud.compute.drivers.openstack.OpenStackNodeDriver': OpenStackAdapter,
+    'libcloud.compute.drivers.azure.AzureNodeDriver': AzureClassicAdapter,
+    'libcloud.compute.drivers.azure_arm.AzureNodeDriver': AzureArmAdapter,
+    'libcloud.compute.drivers.gce.GCENodeDriver': GceAdapter,
+    'libcloud.storage.drivers.s3.BaseS3StorageDriver': S3Adapter,
+    'libcloud.storage.drivers.google_storage.GoogleStorageDriver': GoogleStorageAdapter,
+}
+
+_chosen = {}
+
+
+def adapter_class(driver_class):
+    """The adapter class for the libcloud driver class ``driver_class`` (before a driver exists: to build it)."""
+    if driver_class not in _chosen:
+        names = ('%s.%s' % (cls.__module__, cls.__qualname__) for cls in driver_class.__mro__)
+        _chosen[driver_class] = next((ADAPTERS[name] for name in names if name in ADAPTERS), GenericAdapter)
+    return _chosen[driver_class]
+
+
+def adapter_for(driver):
+    """The adapter for ``driver``: what generic code calls wherever providers differ."""
+    return adapter_class(type(driver))(driver)

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What we do differently on EC2 and the clouds that speak its API (libcloud's BaseEC2NodeDriver: Eucalyptus,
+Nimbus, Outscale).
+
+- Listings follow ``nextToken`` (libcloud reads only the first page) and skip libcloud's extra DescribeAddresses.
+- The server narrows listings: by Name tag and live state, by instance id; images by id or name, never a listing
+  of every public image.
+- A node's name is its Name tag; security groups are given by name; tags are added and deleted key by key.
+- create_node carries a ClientToken, so that EC2 itself refuses a twin of a retried create.
+- On EC2 itself, the inventory reads DescribeInstances pages straight into node dicts (:class:`Ec2InstanceParser`);
+  the compatible clouds answer in XML namespaces of their own and are read through libcloud.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, state_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter, not_found, pick
+
+# AWS accepts 5..1000; asking for the most keeps the number of round trips low.
+PAGE_SIZE = 1000
+
+# Instance states that count as a live node; a listing by name asks the server for these only.
+LIVE_STATES = ['pending', 'running', 'stopping', 'stopped']
+
+# AWS accepts at most 200 values in one filter; a listing of more ids takes one request per chunk.
+FILTER_VALUES = 200
+
+
+def literal(value):
+    """``value`` for an EC2 filter, which treats * and ? as wildcards: a backslash makes them literal."""
+    return ''.join('\\' + char if char in '*?\\' else char for char in value)
+
+
+class Ec2CompatibleAdapter(GenericAdapter):
+    name_tag = 'Name'
+
+    def list_nodes(self):
+        return self.describe_instances()
+
+    def describe_instances(self, filters=None):
+        """Every instance matching ``filters``, following ``nextToken``."""
+        from libcloud.compute.drivers.ec2 import NAMESPACE
+        from libcloud.utils.xml import findall, findtext
+
+        driver = self.driver
+        nodes = []
+        token = None
+        while True:
+            params = {'Action': 'DescribeInstances', 'MaxResults': str(PAGE_SIZE)}
+            if filters:
+                params.update(driver._build_filters(filters))  # pylint: disable=protected-access
+            if token:
+                params['NextToken'] = token
+            body = driver.connection.request(driver.path, params=params).object
+            for reservation in findall(element=body, xpath='reservationSet/item', namespace=NAMESPACE):
+                nodes.extend(driver._to_nodes(reservation, 'instancesSet/item'))  # pylint: disable=protected-access
+            token = findtext(element=body, xpath='nextToken', namespace=NAMESPACE)
+            if not token:
+                return nodes
+
+    def nodes_named(self, name, numbered):
+        # One request, however many instances the account holds.
+        value = literal(name + '-') + '*' if numbered else literal(name)
+        return self.describe_instances({'tag:Name': [value], 'instance-state-name': LIVE_STATES})
+
+    def nodes_with_ids(self, ids):
+        nodes = []
+        for start in range(0, len(ids), FILTER_VALUES):
+            # A filter, not InstanceId: an id the server does not know yet (eventual consistency) is just missing.
+            nodes.extend(self.describe_instances({'instance-id': ids[start:start + FILTER_VALUES]}))
+        return nodes
+
+    def list_images(self, pattern=None):
+        if not pattern:
+            return self.driver.list_images()
+        if pattern.startswith('ami-') and not any(char in pattern for char in '*?['):
+            return self.driver.list_images(ex_image_ids=[pattern])
+        # EC2's name filter understands * and ? itself.
+        return self.driver.list_images(ex_filters={'name': pattern})
+
+    def find_image(self, wanted):
+        if re.match(r'^ami-[0-9a-fA-F]+$', wanted):
+            found = self._images(ex_image_ids=[wanted])
+            if found:
+                return found[0]
+        found = pick('image', wanted, self._images(ex_filters={'name': literal(wanted)}))
+        if found:
+            return found
+        # A few names that start like the wanted one, to suggest; bounded by the prefix, not a listing of everything.
+        candidates = self._images(ex_filters={'name': literal(wanted[:4]) + '*'})
+        raise not_found('image', wanted, [image.name for image in candidates])
+
+    def _images(self, **kwargs):
+        from libcloud.common.exceptions import BaseHTTPError
+
+        try:
+            return self.driver.list_images(**kwargs)
+        except BaseHTTPError as exc:
+            # An unknown or malformed AMI id is an error on EC2, not an empty answer.
+            if 'InvalidAMIID' in str(exc):
+                return []
+            raise
+
+    def security_groups(self, names):
+        return names
+
+    def idempotency_arguments(self):
+        # Outscale's create_node takes no ClientToken.
+        if 'ex_clienttoken' in inspect.signature(self.driver.create_node).parameters:
+            return {'ex_clienttoken': uuid.uuid4().hex}
+        return {}
+
+    def tag_method(self):
+        return 'incremental'
+
+
+class Ec2Adapter(Ec2CompatibleAdapter):
+    def node_pages(self):
+        return Ec2InstanceParser.for_driver(self.driver).pages(self.driver)
+
+
+class Ec2InstanceParser:
+    """DescribeInstances pages straight into :func:`node_to_dict`'s dicts.
+
+    Building libcloud Node objects costs more than the whole XML parse (every field is an XPath lookup that
+    rebuilds its namespaced path); inventories list thousands of instances, so this reads the same fields
+    from the same response with direct child lookups. It uses the EC2 driver's own namespace, field map and
+    state map, so the dicts equal ``node_to_dict(driver._to_node(item))``; a test compares the two on the
+    local cloud. Follows ``nextToken`` and skips DescribeAddresses, as the adapter's listing does.
+    """
+
+    _instances = {}
+
+    def __init__(self, namespace, extra_map, state_map, unknown_state):
+        self.ns = '{%s}' % namespace
+        self.node_fields = self._compile(extra_map['node'])
+        self.ebs_fields = self._compile(extra_map['ebs_instance_block_device'])
+        self.state_map = dict((key, state_name(value)) for key, value in state_map.items())
+        self.unknown_state = state_name(unknown_state)
+        tag = self.tag
+        self.reservations_path = '%s/%s' % (tag('reservationSet'), tag('item'))
+        self.instances_path = '%s/%s' % (tag('instancesSet'), tag('item'))
+        self.tags_path = '%s/%s' % (tag('tagSet'), tag('item'))
+        self.devices_path = '%s/%s' % (tag('blockDeviceMapping'), tag('item'))
+        self.groups_path = '%s/%s' % (tag('groupSet'), tag('item'))
+        self.interfaces_path = '%s/%s' % (tag('networkInterfaceSet'), tag('item'))
+        self.product_codes_path = '%s/%s/%s' % (tag('productCodesSet'), tag('item'), tag('productCode'))
+
+    @classmethod
+    def for_driver(cls, driver):
+        from libcloud.compute.drivers.ec2 import NAMESPACE, RESOURCE_EXTRA_ATTRIBUTES_MAP
+        from libcloud.compute.types import NodeState
+
+        key = (NAMESPACE, type(driver))
+        if key not in cls._instances:
+            cls._instances[key] = cls(NAMESPACE, RESOURCE_EXTRA_ATTRIBUTES_MAP, driver.NODE_STATE_MAP, NodeState.UNKNOWN)
+        return cls._instances[key]
+
+    def tag(self, name):
+        return self.ns + name
+
+    def _compile(self, mapping):
+        return [(attribute, tuple(self.tag(part) for part in spec['xpath'].split('/')), spec['transform_func'])
+                for attribute, spec in mapping.items()]
+
+    def pages(self, driver, page_size=None):
+        """The node dicts of each DescribeInstances page, following ``nextToken``."""
+        params = {'Action': 'DescribeInstances', 'MaxResults': str(page_size or PAGE_SIZE)}
+        next_token = self.tag('nextToken')
+        while True:
+            body = driver.connection.request(driver.path, params=params).object
+            yield self.page_nodes(body)
+            token = body.findtext(next_token)
+            if not token:
+                return
+            params['NextToken'] = token
+
+    def page_nodes(self, body):
+        return [self.instance(item) for reservation in body.iterfind(self.reservations_path)
+                for item in reservation.iterfind(self.instances_path)]
+
+    @staticmethod
+    def _text(element, steps):
+        # libcloud's findattr: '' for an empty element, None for a missing one.
+        for step in steps[:-1]:
+            element = element.find(step)
+            if element is None:
+                return None
+        return element.findtext(steps[-1])
+
+    def _extra(self, element, fields):
+        extra = {}
+        for attribute, steps, transform in fields:
+            value = self._text(element, steps)
+            extra[attribute] = None if value is None else json_safe(transform(value))
+        return extra
+
+    def _findtext(self, element, name):
+        # libcloud's findtext: as above, but '' stays ''.
+        return element.findtext(self.ns + name)
+
+    def instance(self, item):
+        text = self._findtext
+        instance_id = text(item, 'instanceId')
+        tags = {}
+        for tag in item.iterfind(self.tags_path):
+            tags[text(tag, 'key')] = text(tag, 'value')
+        extra = self._extra(item, self.node_fields)
+        extra['block_device_mapping'] = [{'device_name': text(device, 'deviceName'), 'ebs': self._extra(device, self.ebs_fields)}
+                                         for device in item.iterfind(self.devices_path)]
+        extra['groups'] = [{'group_id': text(group, 'groupId'), 'group_name': text(group, 'groupName')}
+                           for group in item.iterfind(self.groups_path)]
+        # libcloud's EC2NetworkInterface objects, reduced to their id as json_safe reduces them.
+        extra['network_interfaces'] = [text(interface, 'networkInterfaceId') for interface in item.iterfind(self.interfaces_path)]
+        extra['product_codes'] = [code.text for code in item.iterfind(self.product_codes_path)]
+        extra['tags'] = tags
+        public_ip = text(item, 'ipAddress')
+        private_ip = text(item, 'privateIpAddress')
+        return {
+            'id': str(instance_id),
+            'name': tags.get('Name', instance_id),
+            'state': self.state_map.get(extra['status'], self.unknown_state),
+            'public_ips': [public_ip] if public_ip else [],
+            'private_ips': [private_ip] if private_ip else [],
+            'image': extra['image_id'],
+            'size': extra['instance_type'],
+            'location': extra['availability'],
+            'tags': dict((str(key), '' if value is None else str(value)) for key, value in tags.items()),
+            'extra': extra,
+        }

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What we do differently on Google Cloud (``provider: gce``, ``storage_provider: google_storage``).
+
+- ``key`` is a service account's client email, ``secret`` its key: the path of the JSON (or PEM) key file, or
+  (vaulted) its contents; libcloud reads either, so no file is written. ``options.project`` names the project.
+- libcloud picks the login from the key. A key that is neither a service account's email nor a Cloud Storage
+  HMAC key (``GOOG...``) makes it probe the GCE metadata server, then start an installed-application login that
+  waits for a code typed on a terminal: a task would hang. Such a key is refused unless ``options.auth_type``
+  says which login is meant (``GCE`` on a Google VM).
+- Building either driver asks Google for an OAuth token, unless libcloud's token cache holds a fresh one
+  (``~/.google_libcloud_auth.<project>`` for GCE, ``.<client email>`` for Cloud Storage; libcloud writes it, 0600).
+- A node's tags are its GCE labels (``ex_set_node_labels``). Cloud Storage is libcloud's S3 driver underneath.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.s3 import S3Adapter
+
+
+def check_login(key, kwargs):
+    """Refuse a key that would make libcloud wait for a login typed on a terminal."""
+    if kwargs.get('auth_type') or key.endswith('.gserviceaccount.com') or key.startswith('GOOG'):
+        return
+    raise LibcloudModuleError('a Google cloud entry needs a service account\'s client email as key (...@PROJECT.iam.gserviceaccount.com) '
+                              'and its key file or contents as secret; for another login set options.auth_type')
+
+
+class GceAdapter(GenericAdapter):
+
+    @classmethod
+    def new_driver(cls, driver_class, key, kwargs):
+        check_login(key, kwargs)
+        kwargs = dict(kwargs)
+        # The compute driver calls its secret `key` (and the client email `user_id`).
+        return driver_class(key, key=kwargs.pop('secret', None), **kwargs)
+
+    def tag_method(self):
+        return 'labels'
+
+
+class GoogleStorageAdapter(S3Adapter):
+
+    @classmethod
+    def new_driver(cls, driver_class, key, kwargs):
+        check_login(key, kwargs)
+        return driver_class(key, **kwargs)

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudmesh.libcloud developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The default provider adapter: libcloud's common API, for every driver that has no adapter of its own.
+
+Our generic code (nodes, node_reconcile, the inventory, connection) asks an adapter wherever providers differ.
+Besides the common API it uses the ``ex_`` methods that several drivers share by name (tags, security groups),
+where a driver has them: a driver we have no file for still gets them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_to_dict
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+
+
+def pick(option, wanted, items):
+    """The one item whose id, else whose exact name, is ``wanted``; None when there is none."""
+    by_id = [item for item in items if str(item.id) == wanted]
+    if by_id:
+        return by_id[0]
+    by_name = [item for item in items if item.name == wanted]
+    if len(by_name) > 1:
+        raise LibcloudModuleError('%s %r is the name of several %ss (%s); give the id instead'
+                                  % (option, wanted, option, ', '.join(sorted(str(item.id) for item in by_name)[:10])))
+    return by_name[0] if by_name else None
+
+
+def not_found(option, wanted, names):
+    """The error for an ``option`` value that no item has, with the closest of ``names`` to suggest."""
+    close = difflib.get_close_matches(wanted, sorted(set(name for name in names if name)), n=5, cutoff=0.6)
+    hint = ('closest: %s' % ', '.join(close)) if close else 'nothing close'
+    return LibcloudModuleError('unknown %s %r: no %s has this id or exact name; %s' % (option, wanted, option, hint))
+
+
+def security_groups_by_name(driver, names):
+    """The driver's own security group objects for ``names`` (OpenStack's driver wants objects, not names)."""
+    groups = dict((group.name, group) for group in driver.ex_list_security_groups())
+    missing = [name for name in names if name not in groups]
+    if missing:
+        raise LibcloudModuleError('unknown security_groups: %s; known: %s' % (', '.join(missing), ', '.join(sorted(groups)[:20])))
+    return [groups[name] for name in names]
+
+
+class GenericAdapter:
+    """What we do on a provider with no specifics. Subclasses override only where their provider differs."""
+
+    # The tag that holds a node's name where the provider keeps names in tags (EC2's Name tag).
+    name_tag = None
+
+    def __init__(self, driver):
+        self.driver = driver
+
+    # -- building the driver: class methods, the driver does not exist yet --------------------------------------
+
+    @classmethod
+    def new_driver(cls, driver_class, key, kwargs):
+        """A ``driver_class`` for the cloud entry's ``key`` and its other fields, as keyword arguments ``kwargs``."""
+        return driver_class(key, **kwargs)
+
+    @classmethod
+    def configure(cls, driver, conn):
+        """Adjust a new ``driver`` to the resolved connection ``conn``: nothing to do by default."""
+
+    # -- listing ---------------------------------------------------------------------------------------------------
+
+    def list_nodes(self):
+        return self.driver.list_nodes()
+
+    def node_pages(self):
+        """Every node as :func:`node_to_dict` makes it, one list per page of the listing (the inventory's read)."""
+        return [[node_to_dict(node) for node in self.list_nodes()]]
+
+    def nodes_named(self, name, numbered):
+        """Nodes that may be called ``name`` (``<name>-...`` with ``numbered``); the caller keeps the exact ones."""
+        return self.list_nodes()
+
+    def nodes_with_ids(self, ids):
+        """Nodes that may have one of ``ids``; the caller keeps the wanted ones."""
+        return self.list_nodes()
+
+    def list_images(self, pattern=None):
+        """Images; ``pattern`` is only a hint to narrow the listing where the server can (the caller filters)."""
+        return self.driver.list_images()
+
+    def find_image(self, wanted):
+        """The image whose id or exact name is ``wanted``."""
+        images = self.driver.list_images()
+        found = pick('image', wanted, images)
+        if found is None:
+            raise not_found('image', wanted, [image.name for image in images])
+        return found
+
+    # -- creating and tagging --------------------------------------------------------------------------------------
+
+    def security_groups(self, names):
+        """What the driver's create_node takes for the security groups called ``names``."""
+        if hasattr(self.driver, 'ex_list_security_groups'):
+            return security_groups_by_name(self.driver, names)
+        return names
+
+    def unsupported_action(self, action, exc):
+        """Why a power ``action`` failed with ``exc`` when the provider does not offer it at all; None when ``exc``
+        means anything else."""
+        return None
+
+    def idempotency_arguments(self):
+        """create_node keyword arguments that make the provider itself refuse a twin of a retried create."""
+        return {}
+
+    def tag_method(self):
+        """How the driver changes a node's tags: ``incremental`` (add and delete keys), ``metadata`` (replace all),
+        ``labels`` (replace all), or None when it cannot."""
+        driver = self.driver
+        create, delete = getattr(driver, 'ex_create_tags', None), getattr(driver, 'ex_delete_tags', None)
+        if create and delete and list(inspect.signature(create).parameters)[:2] == ['resource', 'tags']:
+            return 'incremental'
+        if hasattr(driver, 'ex_set_metadata'):
+            return 'metadata'
+        if hasattr(driver, 'ex_set_node_labels'):
+            return 'labels'
+        return None
