@@ -17,6 +17,11 @@ _S3_RESERVED_PREFIXES = ('xn--', 'sthree-', 'amzn-s3-demo-')
 _S3_RESERVED_SUFFIXES = ('-s3alias', '--ol-s3', '.mrap', '--x-s3')
 S3_RULES = ('S3 bucket names have 3 to 63 characters: lower-case letters, digits, dots and hyphens, '
             'starting and ending with a letter or a digit')
+# Azure's rules for container names: each hyphen between two letters or digits; plus three names Azure reserves.
+_AZURE_CONTAINER = re.compile(r'^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$')
+_AZURE_SPECIAL_CONTAINERS = ('$root', '$web', '$logs')
+AZURE_RULES = ('Azure container names have 3 to 63 characters: lower-case letters, digits and hyphens, starting and '
+               'ending with a letter or a digit, no two hyphens in a row')
 
 
 def is_local_driver(driver):
@@ -38,7 +43,23 @@ def follows_s3_naming(driver):
     return isinstance(driver, BaseS3StorageDriver) and not isinstance(driver, GoogleStorageDriver)
 
 
-def bucket_name_problem(name, s3_rules=False, local=False):
+def is_azure_blobs_driver(driver):
+    try:
+        from libcloud.storage.drivers.azure_blobs import AzureBlobsStorageDriver
+    except ImportError:
+        return False
+    return isinstance(driver, AzureBlobsStorageDriver)
+
+
+def azure_blobs_container_name_problem(name):
+    """Azure answers a lookup of a container name it does not allow with a bare 400 (libcloud: "Unexpected status
+    code: 400"), and check mode would predict a bucket that cannot be created: say which rule the name breaks."""
+    if name in _AZURE_SPECIAL_CONTAINERS or _AZURE_CONTAINER.match(name):
+        return None
+    return AZURE_RULES
+
+
+def bucket_name_problem(name, s3_rules=False, local=False, azure_rules=False):
     """Why ``name`` cannot be a bucket name for this kind of driver, or None when it can."""
     if not name:
         return 'a bucket name must not be empty'
@@ -59,13 +80,16 @@ def bucket_name_problem(name, s3_rules=False, local=False):
         except ValueError:
             return None
         return 'S3 bucket names must not look like an IP address'
+    if azure_rules:
+        return azure_blobs_container_name_problem(name)
     if '/' in name:
         return 'a bucket name must not hold "/"'
     return None
 
 
 def check_bucket_name(driver, name):
-    problem = bucket_name_problem(name, s3_rules=follows_s3_naming(driver), local=is_local_driver(driver))
+    problem = bucket_name_problem(name, s3_rules=follows_s3_naming(driver), local=is_local_driver(driver),
+                                  azure_rules=is_azure_blobs_driver(driver))
     if problem:
         raise LibcloudModuleError('invalid bucket name %s: %s' % (shown(name), problem))
 

@@ -9,11 +9,14 @@ Whether a stored object holds the same bytes as a local file is decided, in this
 2. the object carries the sha256 that an upload by this collection stores in its metadata: compare it;
 3. the LOCAL driver (it stores no metadata and its hash comes from the file's mtime): hash the stored
    file, a local read;
-4. the driver's hash is a plain MD5 (the S3 ETag of a single PUT): compare MD5;
+4. the provider tells the content's MD5 (the S3 or Swift ETag of a single PUT, Azure's Content-MD5): compare MD5;
 5. otherwise (a multipart ETag without a stored sha256, ...): different.
 
-A bucket listing carries sizes and ETags but no metadata, so a directory sync decides most files from one
-listing and asks for the object's headers (a HEAD) only where the listing cannot decide.
+A bucket listing carries sizes and hashes but, except on Azure, no metadata, so a directory sync decides most files
+from one listing and asks for the object's headers (a HEAD) only where the listing cannot decide.
+
+What a provider does differently (what its hash means, which metadata keys survive, which upload call works) is
+in one class per provider at the end of this file.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ NEEDS_DETAILS = 'needs-details'
 
 _PLAIN_MD5 = re.compile(r'^[0-9a-f]{32}$')
 _METADATA_KEY = re.compile(r'^[a-z0-9][a-z0-9_.-]*$')
+_AZURE_METADATA_KEY = re.compile(r'^[a-z_][a-z0-9_]*$')
 
 Digest = collections.namedtuple('Digest', 'size sha256 md5')
 Wanted = collections.namedtuple('Wanted', 'metadata content_type overwrite')
@@ -185,6 +189,7 @@ class Store:
         self.check_mode = check_mode
         self.is_local = is_local_driver(driver)
         self.stores_metadata = not self.is_local
+        self.provider = storage_provider_of(driver)
         self.multipart = bool(getattr(driver, 'supports_s3_multipart_upload', False))
         # LOCAL runs serially: its delete_object removes emptied parent folders and races with a parallel
         # delete or upload.
@@ -212,9 +217,8 @@ class Store:
         if problem:
             raise LibcloudModuleError('invalid object %s %s: %s' % (option, shown(name), problem))
 
-    def etag_is_md5(self, remote):
-        return (not self.is_local and getattr(self.driver, 'hash_type', None) == 'md5'
-                and bool(remote.hash) and bool(_PLAIN_MD5.match(remote.hash)))
+    def content_md5(self, remote):
+        return None if self.is_local else self.provider.content_md5(remote.obj)
 
     def head(self, driver, container, name):
         """The object's headers (metadata, content type), or None when it does not exist."""
@@ -235,7 +239,8 @@ class Store:
         if container is None:
             return {}
         objects = self.driver.iterate_container_objects(container, prefix=prefix or None)
-        return collections.OrderedDict((obj.name, RemoteObject(obj, detailed=self.is_local, stores_metadata=self.stores_metadata))
+        detailed = self.is_local or self.provider.listing_has_details
+        return collections.OrderedDict((obj.name, RemoteObject(obj, detailed=detailed, stores_metadata=self.stores_metadata))
                                        for obj in objects)
 
     def stored_sha256(self, remote):
@@ -252,8 +257,9 @@ class Store:
             return remote.sha256 == digest.sha256
         if self.is_local:
             return self.stored_sha256(remote) == digest.sha256
-        if self.etag_is_md5(remote):
-            return remote.hash == digest.md5
+        stored_md5 = self.content_md5(remote)
+        if stored_md5:
+            return stored_md5 == digest.md5
         return False if remote.detailed else None
 
     def upload_reason(self, digest, remote, wanted):
@@ -281,6 +287,13 @@ class Store:
     def note_unstored(self, wanted):
         if self.is_local and (wanted.metadata or wanted.content_type):
             self.warn_once('the local storage driver stores no metadata and no content type: metadata and content_type are ignored')
+
+    def check_metadata_keys(self, wanted):
+        """Refuse the metadata keys that this provider would refuse or silently drop."""
+        for key in sorted(wanted.metadata or {}):
+            problem = self.provider.metadata_key_problem(key)
+            if problem:
+                raise LibcloudModuleError('invalid metadata key %r: %s' % (key, problem))
 
 
 def open_bucket(store, bucket, create=False):
@@ -415,8 +428,7 @@ def put_file(store, driver, container, name, path, digest, metadata, content_typ
         with open(path, 'rb') as handle:
             stored = driver.upload_object_via_stream(_checked_chunks(handle, digest, path), container, name, extra=extra)
     else:
-        # One PUT streamed from the file; libcloud re-reads it and checks the ETag against its MD5.
-        stored = driver.upload_object(path, container, name, extra=extra)
+        stored = store.provider.upload_file(driver, container, name, path, digest.size, extra)
     return object_dict(name, digest.size, str(stored.hash or '').strip('"') or None, digest.sha256, dict(metadata), content_type)
 
 
@@ -459,6 +471,7 @@ def ensure_file(store, bucket, name, path, wanted, create_bucket=False):
     """``state=present`` for one object from a file (inline content arrives here as a temporary file)."""
     store.check_name(name)
     store.note_unstored(wanted)
+    store.check_metadata_keys(wanted)
     container, created = open_bucket(store, bucket, create_bucket)
     remote = store.head(store.driver, container, name) if container is not None else None
     if remote is not None and store.is_local:
@@ -489,6 +502,7 @@ def sync_directory(store, bucket, src, prefix, wanted, delete_extra=False, creat
     for name, _path in files:
         store.check_name(name, 'name (from src)')
     store.note_unstored(wanted)
+    store.check_metadata_keys(wanted)
     container, created = open_bucket(store, bucket, create_bucket)
     remote = store.listing(container, prefix)
 
@@ -674,8 +688,90 @@ def list_objects(store, bucket, name=None, prefix=None, details=False):
     if details and store.is_local:
         for item in listed:
             store.stored_sha256(item)
-    elif details:
+    elif details and not store.provider.listing_has_details:
         outcomes = store.map(lambda driver, item: Outcome(item.name, obj=store.head(driver, container, item.name)), listed)
         _raise_failures(outcomes, 'read', {})
         listed = [outcome.obj for outcome in outcomes if outcome.obj is not None]
     return [item.to_dict() for item in listed]
+
+
+# -- What storage providers do differently --------------------------------------------------------------------------
+# One class per provider, for the driver class nearest up the driver's hierarchy; generic code above asks
+# ``store.provider``. (The LOCAL driver's differences are still the ``is_local`` branches above.)
+
+
+class GenericStorage:
+    """libcloud's common storage API, for every driver without a class of its own (S3 and its compatibles too)."""
+
+    # Whether a listing carries each object's metadata and content type, so that no HEAD is needed for them.
+    listing_has_details = False
+
+    def __init__(self, driver):
+        self.driver = driver
+
+    def content_md5(self, obj):
+        """The MD5 of the object's content, where the provider tells it: its hash when that is a plain MD5 (the S3
+        ETag of a single PUT; never a multipart ETag ``...-N``); else None."""
+        value = str(obj.hash or '').strip('"')
+        if getattr(self.driver, 'hash_type', None) == 'md5' and _PLAIN_MD5.match(value):
+            return value
+        return None
+
+    def metadata_key_problem(self, key):
+        """Why the provider would refuse or lose the (normalized) metadata key ``key``; None when it keeps it."""
+        return None
+
+    def upload_file(self, driver, container, name, path, size, extra):
+        """Write the file ``path`` of ``size`` bytes, streamed from disk, in one request where the provider allows."""
+        # One PUT streamed from the file; libcloud re-reads it and checks the ETag against its MD5.
+        return driver.upload_object(path, container, name, extra=extra)
+
+
+class SwiftStorage(GenericStorage):
+    """OpenStack Swift (and Rackspace Cloud Files): the ETag is the content MD5, listings carry no metadata."""
+
+    def metadata_key_problem(self, key):
+        # Swift's server (eventlet, as nginx in front of it by default) drops every header whose name holds "_":
+        # X-Object-Meta-build_id would vanish without an error, and the task would report a change on every run.
+        if '_' in key:
+            return 'Swift drops metadata keys that hold "_" (its servers ignore such headers); use "-" instead'
+        return None
+
+
+class AzureBlobsStorage(GenericStorage):
+    """Azure Blob storage: listings carry metadata, content type and Content-MD5; the ETag is a version."""
+
+    listing_has_details = True
+
+    def content_md5(self, obj):
+        # The ETag ("0x8D...") changes on every write, whatever the bytes. The Content-MD5 (libcloud's
+        # extra['md5_hash'], in hex) is the content's: set by Azure on a single PUT, by libcloud on a block list commit.
+        value = (obj.extra or {}).get('md5_hash')
+        return value if value and _PLAIN_MD5.match(value) else None
+
+    def metadata_key_problem(self, key):
+        # Azure refuses (400 InvalidMetadata) any metadata name that is not a C# identifier.
+        if not _AZURE_METADATA_KEY.match(key):
+            return 'Azure metadata keys must be C# identifiers: letters, digits and "_", not starting with a digit'
+        return None
+
+    def upload_file(self, driver, container, name, path, size, extra):
+        if size == 0:
+            # libcloud sends an empty file with both Content-Length: 0 and Transfer-Encoding: chunked (requests streams
+            # a zero-length file object chunked), which HTTP/1.1 forbids and Azurite refuses (400). An empty block
+            # list commits the empty blob, with its metadata, content type and Content-MD5, in one request.
+            return driver.upload_object_via_stream(iter(()), container, name, extra=extra)
+        return super().upload_file(driver, container, name, path, size, extra)
+
+
+# libcloud storage driver classes by dotted name (choosing imports no libcloud module), and the class of each.
+STORAGE_PROVIDERS = {
+    'libcloud.storage.drivers.cloudfiles.CloudFilesStorageDriver': SwiftStorage,
+    'libcloud.storage.drivers.azure_blobs.AzureBlobsStorageDriver': AzureBlobsStorage,
+}
+
+
+def storage_provider_of(driver):
+    """What generic code asks wherever storage providers differ, for ``driver``."""
+    names = ('%s.%s' % (cls.__module__, cls.__qualname__) for cls in type(driver).__mro__)
+    return next((STORAGE_PROVIDERS[name] for name in names if name in STORAGE_PROVIDERS), GenericStorage)(driver)

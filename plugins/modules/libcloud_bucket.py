@@ -24,6 +24,9 @@ options:
   name:
     description:
       - The name of the bucket.
+      - Checked before any request where the provider has rules of its own. S3 and the S3-compatible stores take 3 to 63
+        lower-case letters, digits, dots and hyphens; Azure Blobs 3 to 63 lower-case letters, digits and hyphens, no
+        two hyphens in a row.
     type: str
     required: true
   state:

@@ -14,9 +14,10 @@ description:
     in parallel); V(absent) deletes an object or everything under a prefix; V(downloaded) writes an object to a local file.
   - Change detection never downloads an object. On upload the sha256 of the content is stored in the object's
     metadata (key C(sha256); on S3 the header C(x-amz-meta-sha256)), and size and sha256 are compared. An object
-    without a stored sha256 is compared by its MD5 when the provider's hash is a plain MD5 (an S3 ETag of a single
-    PUT, not a multipart C(-N) one); otherwise it counts as different. The V(local) driver stores no metadata and
-    its hash comes from the file's modification time, so there the stored file is read and hashed (a local read).
+    without a stored sha256 is compared by its MD5 where the provider tells it (the S3 or Swift ETag of a single PUT,
+    not a multipart C(-N) one; the Content-MD5 on Azure Blobs, whose ETag is a version); otherwise it counts as
+    different. The V(local) driver stores no metadata and its hash comes from the file's modification time, so there
+    the stored file is read and hashed (a local read).
   - Memory stays bounded whatever the size. Files below 16 MiB go up in one PUT streamed from disk (their S3 ETag
     is their MD5, which one listing shows for every object); larger ones as an S3 multipart upload streamed from
     disk. Downloads are streamed into a temporary file next to O(dest), checked (size and stored sha256), synced to
@@ -81,6 +82,9 @@ options:
     description:
       - User metadata of the object. When given, the stored metadata must equal it, and a difference is a change
         (the object is written again). Keys are stored in lower case, as S3 returns them; values must be printable ASCII.
+      - Keys a provider would refuse or drop fail the task. OpenStack Swift drops keys that hold C(_) (use C(-));
+        Azure Blobs takes only C# identifiers (letters, digits and C(_), not starting with a digit). Letters and
+        digits alone are kept everywhere.
       - When omitted, the metadata of an existing object is kept when its content is replaced.
       - The key C(sha256) is reserved. The V(local) driver stores no metadata; there it is ignored, with a warning.
     type: dict
@@ -116,7 +120,8 @@ notes:
   - The connection uses the O(storage_provider) field, not O(provider).
   - "Requests: one object costs a HEAD of the bucket and of the object, plus the transfer. A folder sync costs one
     listing; a HEAD is added only for an object the listing cannot decide (a multipart upload), for an object whose
-    O(metadata) or O(content_type) must be compared, and before replacing an object (to keep its metadata)."
+    O(metadata) or O(content_type) must be compared, and before replacing an object (to keep its metadata). An Azure
+    Blobs listing carries metadata and content type: there a sync needs no HEAD."
 seealso:
   - module: cloudmesh.libcloud.libcloud_bucket
   - module: cloudmesh.libcloud.libcloud_bucket_object_info
@@ -188,7 +193,9 @@ object:
       type: int
       sample: 1048576
     hash:
-      description: The provider's hash (S3 ETag; on the V(local) driver a hash of the modification time). Null in check mode.
+      description:
+        - The provider's hash (S3 or Swift ETag; on Azure Blobs the ETag, a version that changes on every write; on the V(local)
+          driver a hash of the modification time). Null in check mode.
       type: str
       sample: 9e107d9d372bb6826bd81d3542a419d6
     sha256:

@@ -14,7 +14,8 @@ description:
     fields that M(cloudmesh.libcloud.libcloud_bucket_object) returns.
   - "What it costs: O(name) is one HEAD request (it returns the metadata, the content type and the sha256 stored on
     upload). A listing (O(prefix), or neither option) is one request per 1,000 objects and carries only names, sizes
-    and hashes; O(details=true) adds one HEAD per object (8 in parallel) to fill in metadata, content type and sha256."
+    and hashes; O(details=true) adds one HEAD per object (8 in parallel) to fill in metadata, content type and sha256.
+    On Azure Blobs the listing carries them all, and O(details) costs nothing more."
   - On the V(local) driver there is no metadata and no content type; the sha256 is computed by reading the stored
     file, for O(name) and with O(details=true).
 author:
@@ -84,7 +85,7 @@ objects:
       type: int
       sample: 1048576
     hash:
-      description: The provider's hash (S3 ETag; on the V(local) driver a hash of the modification time).
+      description: The provider's hash (S3 or Swift ETag; on Azure Blobs the ETag, a version; on the V(local) driver a hash of the modification time).
       type: str
       sample: 9e107d9d372bb6826bd81d3542a419d6
     sha256:
@@ -92,11 +93,11 @@ objects:
       type: str
       sample: d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592
     metadata:
-      description: The user metadata without the reserved C(sha256) key; null in a listing without O(details).
+      description: The user metadata without the reserved C(sha256) key; null in a listing without O(details), except on Azure Blobs.
       type: dict
       sample: {"commit": "3f2c1e9"}
     content_type:
-      description: The content type; null in a listing without O(details) and on the V(local) driver.
+      description: The content type; null in a listing without O(details) (except on Azure Blobs) and on the V(local) driver.
       type: str
       sample: application/gzip
 '''
