@@ -13,16 +13,32 @@ playbook="${DEMO_PLAYBOOK:-$root/playbooks/demo.yml}"
 inventory="${DEMO_INVENTORY:-$root/playbooks/inventory/demo}"
 state_dir=$(mktemp -d "${TMPDIR:-/tmp}/libcloud-demo.XXXXXX")
 
+emulators_pid=
 stop_cloud() {
   python -m tests.harness.local_cloud stop --state-dir "$state_dir" >/dev/null 2>&1 || true
+  if [ -n "$emulators_pid" ]; then kill -TERM "$emulators_pid" 2>/dev/null || true; wait "$emulators_pid" 2>/dev/null || true; fi
   rm -rf "$state_dir"
 }
 trap stop_cloud EXIT
 
 port=$(python -m tests.harness.local_cloud start --state-dir "$state_dir")
 echo "local test cloud (moto) listening on 127.0.0.1:$port"
-# The vaulted demo clouds file names no port: the environment supplies the one picked just now.
-export LIBCLOUD_PORT="$port"
+# The real OpenStack Swift and Azurite, for the folder that goes to three object stores.
+python -m tests.harness.emulators serve --state-dir "$state_dir/emulators" swift azurite >"$state_dir/emulators.log" 2>&1 &
+emulators_pid=$!
+for _ in $(seq 600); do
+  [ -f "$state_dir/emulators/ports.json" ] && break
+  kill -0 "$emulators_pid" 2>/dev/null || { cat "$state_dir/emulators.log" >&2; echo "make demo: the local Swift and Azurite did not start" >&2; exit 1; }
+  sleep 0.1
+done
+[ -f "$state_dir/emulators/ports.json" ] || { cat "$state_dir/emulators.log" >&2; echo "make demo: the local Swift and Azurite did not start within 60 s" >&2; exit 1; }
+emulator_port() { python -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$state_dir/emulators/ports.json" "$1"; }
+DEMO_SWIFT_PORT=$(emulator_port swift)
+DEMO_AZURITE_PORT=$(emulator_port azurite)
+export DEMO_SWIFT_PORT DEMO_AZURITE_PORT
+echo "local OpenStack Swift on 127.0.0.1:$DEMO_SWIFT_PORT, Azurite (Azure Blobs) on 127.0.0.1:$DEMO_AZURITE_PORT"
+# The vaulted demo clouds file names no port: it reads the ones picked just now from the environment.
+export DEMO_AWS_PORT="$port"
 export ANSIBLE_NOCOLOR="${ANSIBLE_NOCOLOR:-1}" ANSIBLE_LOCALHOST_WARNING=0
 # The demo password (demo only!) reaches ansible-playbook and the ansible-inventory it runs through the environment.
 export ANSIBLE_VAULT_PASSWORD_FILE="$inventory/DEMO-ONLY-vault-password.txt"

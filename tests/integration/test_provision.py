@@ -25,7 +25,7 @@ def recap(run):
 
 def play(name, local_cloud, workdir, **kwargs):
     return run_playbook(REPO_ROOT / 'playbooks' / name, workdir, inventory=INVENTORY, vault_password_file=PASSWORD_FILE,
-                        env={'LIBCLOUD_PORT': local_cloud.port}, callback='default', **kwargs)
+                        env={'DEMO_AWS_PORT': local_cloud.port}, callback='default', **kwargs)
 
 
 def live_nodes(local_cloud):
