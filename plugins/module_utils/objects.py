@@ -7,16 +7,16 @@ Whether a stored object holds the same bytes as a local file is decided, in this
 
 1. the sizes differ: different;
 2. the object carries the sha256 that an upload by this collection stores in its metadata: compare it;
-3. the LOCAL driver (it stores no metadata and its hash comes from the file's mtime): hash the stored
-   file, a local read;
+3. the provider can read the stored bytes with no request (LOCAL, which stores no metadata and whose hash comes
+   from the file's mtime: a local read): compare their sha256;
 4. the provider tells the content's MD5 (the S3 or Swift ETag of a single PUT, Azure's Content-MD5): compare MD5;
 5. otherwise (a multipart ETag without a stored sha256, ...): different.
 
 A bucket listing carries sizes and hashes but, except on Azure, no metadata, so a directory sync decides most files
 from one listing and asks for the object's headers (a HEAD) only where the listing cannot decide.
 
-What a provider does differently (what its hash means, which metadata keys survive, which upload call works) is
-in one class per provider at the end of this file.
+What a provider does differently (what its hash means, which names and metadata keys it takes, how a file goes
+up) is its adapter's business (module_utils/providers/); nothing here asks which provider it talks to.
 """
 
 from __future__ import annotations
@@ -32,30 +32,21 @@ import re
 import signal
 import tempfile
 import threading
-import uuid
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.buckets import check_bucket_name, find_bucket, is_local_driver
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.buckets import check_bucket_name, find_bucket
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, shown
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import CHUNK_SIZE
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.workers import MAX_WORKERS, DriverPool
 
-CHUNK_SIZE = 1024 * 1024
-# Smaller files go up in one PUT, whose S3 ETag is their MD5 (so a listing can tell them unchanged); larger
-# ones as an S3 multipart upload streamed from disk, whose ETag is no content hash: the stored sha256 decides.
-MULTIPART_THRESHOLD = 16 * 1024 * 1024
 SHA256_KEY = 'sha256'
-# Folders that the LOCAL driver's listing skips (libcloud.storage.drivers.local.IGNORE_FOLDERS). Uploads are
-# staged in one of them and renamed into place, so a failed upload leaves nothing under the final name.
-LOCAL_HIDDEN_FOLDERS = ('.lock', '.hash')
-LOCAL_STAGING_FOLDER = '.lock'
 DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 OVERWRITE_CHOICES = ('different', 'always', 'never')
 # upload_reason() answers this when only the object's headers (a HEAD) can decide.
 NEEDS_DETAILS = 'needs-details'
 
-_PLAIN_MD5 = re.compile(r'^[0-9a-f]{32}$')
 _METADATA_KEY = re.compile(r'^[a-z0-9][a-z0-9_.-]*$')
-_AZURE_METADATA_KEY = re.compile(r'^[a-z_][a-z0-9_]*$')
 
 Digest = collections.namedtuple('Digest', 'size sha256 md5')
 Wanted = collections.namedtuple('Wanted', 'metadata content_type overwrite')
@@ -112,25 +103,15 @@ def normalize_metadata(metadata):
     return result
 
 
-def object_name_problem(name, local=False):
-    """Why ``name`` cannot name an object, or None when it can."""
+def object_name_problem(name, adapter):
+    """Why ``name`` cannot name an object on ``adapter``'s provider, or None when it can."""
     if not name:
         return 'an object name must not be empty'
     if '\x00' in name or '\n' in name:
         return 'an object name must not hold NUL or newline characters'
     if len(name.encode('utf-8')) > 1024:
         return 'an object name must not be longer than 1024 bytes'
-    if local:
-        segments = name.split('/')
-        if name.startswith('/') or os.path.isabs(name):
-            return 'an absolute path would leave the bucket'
-        if '..' in segments:
-            return 'a ".." segment would leave the bucket'
-        if '' in segments or '.' in segments:
-            return 'empty or "." path segments: the local driver would store it under another name'
-        if set(segments[:-1]) & set(LOCAL_HIDDEN_FOLDERS):
-            return 'the local driver hides folders named %s' % ' and '.join(LOCAL_HIDDEN_FOLDERS)
-    return None
+    return adapter.object_name_problem(name)
 
 
 class RemoteObject:
@@ -187,13 +168,9 @@ class Store:
     def __init__(self, driver, driver_factory=None, check_mode=False, workers=MAX_WORKERS):
         self.driver = driver
         self.check_mode = check_mode
-        self.is_local = is_local_driver(driver)
-        self.stores_metadata = not self.is_local
-        self.provider = storage_provider_of(driver)
-        self.multipart = bool(getattr(driver, 'supports_s3_multipart_upload', False))
-        # LOCAL runs serially: its delete_object removes emptied parent folders and races with a parallel
-        # delete or upload.
-        self.pool = DriverPool(driver, driver_factory, workers=1 if self.is_local else workers)
+        self.adapter = adapter_for(driver)
+        self.stores_metadata = self.adapter.metadata_not_stored is None
+        self.pool = DriverPool(driver, driver_factory, workers=self.adapter.transfer_workers(workers))
         self.warnings = []
 
     @property
@@ -213,12 +190,9 @@ class Store:
                 for item, outcome in zip(items, outcomes)]
 
     def check_name(self, name, option='name'):
-        problem = object_name_problem(name, local=self.is_local)
+        problem = object_name_problem(name, self.adapter)
         if problem:
             raise LibcloudModuleError('invalid object %s %s: %s' % (option, shown(name), problem))
-
-    def content_md5(self, remote):
-        return None if self.is_local else self.provider.content_md5(remote.obj)
 
     def head(self, driver, container, name):
         """The object's headers (metadata, content type), or None when it does not exist."""
@@ -235,29 +209,28 @@ class Store:
         raise LibcloudModuleError('object %r cannot be used: %s' % (name, problem))
 
     def listing(self, container, prefix=None):
-        """The objects under ``prefix`` by name, from one listing (on LOCAL a listing is all there is to know)."""
+        """The objects under ``prefix`` by name, from one listing."""
         if container is None:
             return {}
         objects = self.driver.iterate_container_objects(container, prefix=prefix or None)
-        detailed = self.is_local or self.provider.listing_has_details
+        detailed = self.adapter.listing_has_details
         return collections.OrderedDict((obj.name, RemoteObject(obj, detailed=detailed, stores_metadata=self.stores_metadata))
                                        for obj in objects)
 
-    def stored_sha256(self, remote):
-        """LOCAL only: the sha256 of the stored file, read where the driver keeps it."""
+    def read_sha256(self, remote):
+        """``remote``'s sha256: the one its metadata holds, else read from the stored bytes where the provider can
+        with no request (LOCAL); None when neither."""
         if remote.sha256 is None:
-            remote.sha256 = file_digest(self.driver.get_object_cdn_url(remote.obj)).sha256
+            remote.sha256 = self.adapter.content_sha256(remote.obj)
         return remote.sha256
 
     def same_content(self, digest, remote):
         """Whether ``remote`` holds the bytes that ``digest`` describes; None when only a HEAD can tell."""
         if remote.size != digest.size:
             return False
-        if remote.sha256:
+        if self.read_sha256(remote):
             return remote.sha256 == digest.sha256
-        if self.is_local:
-            return self.stored_sha256(remote) == digest.sha256
-        stored_md5 = self.content_md5(remote)
+        stored_md5 = self.adapter.content_md5(remote.obj)
         if stored_md5:
             return stored_md5 == digest.md5
         return False if remote.detailed else None
@@ -285,13 +258,13 @@ class Store:
         return None
 
     def note_unstored(self, wanted):
-        if self.is_local and (wanted.metadata or wanted.content_type):
-            self.warn_once('the local storage driver stores no metadata and no content type: metadata and content_type are ignored')
+        if not self.stores_metadata and (wanted.metadata or wanted.content_type):
+            self.warn_once('%s: metadata and content_type are ignored' % self.adapter.metadata_not_stored)
 
     def check_metadata_keys(self, wanted):
         """Refuse the metadata keys that this provider would refuse or silently drop."""
         for key in sorted(wanted.metadata or {}):
-            problem = self.provider.metadata_key_problem(key)
+            problem = self.adapter.metadata_key_problem(key)
             if problem:
                 raise LibcloudModuleError('invalid metadata key %r: %s' % (key, problem))
 
@@ -354,81 +327,13 @@ def interruptible(what):
             signal.signal(number, handler)
 
 
-def _checked_chunks(handle, digest, path):
-    """The file's bytes in chunks; raises at the end, before an upload is committed, if they no longer match."""
-    sha256, size = hashlib.sha256(), 0
-    for chunk in iter(lambda: handle.read(CHUNK_SIZE), b''):
-        sha256.update(chunk)
-        size += len(chunk)
-        yield chunk
-    if size != digest.size or sha256.hexdigest() != digest.sha256:
-        raise LibcloudModuleError('%s changed while it was uploaded: run the task again' % path)
-
-
-def _put_local(driver, container, name, path, digest):
-    """LOCAL upload, atomic: staged in a folder that listings skip, then renamed over the final name.
-
-    libcloud's LOCAL driver writes straight to the final path, so a failed upload would leave a partial object.
-    """
-    container_path = driver.get_container_cdn_url(container, check=True)
-    staging_name = '%s/upload-%s' % (LOCAL_STAGING_FOLDER, uuid.uuid4().hex)
-    staging_path = os.path.join(container_path, staging_name)
-    final_path = os.path.join(container_path, name)
-    try:
-        with open(path, 'rb') as handle:
-            driver.upload_object_via_stream(_checked_chunks(handle, digest, path), container, staging_name)
-        descriptor = os.open(staging_path, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        if not os.path.isdir(os.path.dirname(final_path)):
-            os.makedirs(os.path.dirname(final_path))
-        os.replace(staging_path, final_path)
-    except BaseException:
-        _remove(staging_path)
-        raise
-    finally:
-        try:
-            os.rmdir(os.path.dirname(staging_path))
-        except OSError:
-            pass  # another upload is staging there
-    return driver.get_object(container.name, name)
-
-
-def _retry_multipart_aborts(driver):
-    """libcloud aborts a failed multipart upload with one request, and when that fails too its error hides the
-    first: the upload stays in progress (its parts kept, and billed), and the user reads about the abort. Here
-    the abort is retried on its own and, if it still fails, the upload's own error goes on."""
-    abort = getattr(driver, '_abort_multipart', None)
-    if abort is None or getattr(abort, 'cloudmesh_retried', False):
-        return
-    policy = retries.policy_of(driver)
-
-    def retried_abort(container, object_name, upload_id):
-        try:
-            policy.call_anew(abort, container, object_name, upload_id)
-        except Exception:  # pylint: disable=broad-exception-caught
-            pass  # the upload's own failure is what the task reports
-
-    retried_abort.cloudmesh_retried = True
-    driver._abort_multipart = retried_abort  # pylint: disable=protected-access
-
-
 def put_file(store, driver, container, name, path, digest, metadata, content_type):
     """Write the file ``path`` (described by ``digest``) as ``name``, memory bounded; returns the object dict."""
-    if store.is_local:
-        stored = _put_local(driver, container, name, path, digest)
-        return object_dict(name, int(stored.size), stored.hash, digest.sha256, {}, None)
     meta_data = dict(metadata)
     meta_data[SHA256_KEY] = digest.sha256
-    extra = {'content_type': content_type, 'meta_data': meta_data}
-    if store.multipart and digest.size >= MULTIPART_THRESHOLD:
-        _retry_multipart_aborts(driver)
-        with open(path, 'rb') as handle:
-            stored = driver.upload_object_via_stream(_checked_chunks(handle, digest, path), container, name, extra=extra)
-    else:
-        stored = store.provider.upload_file(driver, container, name, path, digest.size, extra)
+    stored = store.adapter.upload_file(driver, container, name, path, digest, {'content_type': content_type, 'meta_data': meta_data})
+    if not store.stores_metadata:
+        metadata, content_type = {}, None
     return object_dict(name, digest.size, str(stored.hash or '').strip('"') or None, digest.sha256, dict(metadata), content_type)
 
 
@@ -449,7 +354,7 @@ def reconcile_file(store, driver, container, name, path, remote, wanted):
         metadata = remote.metadata if remote is not None and remote.metadata else {}
     content_type = wanted.content_type or (remote.content_type if remote is not None else None) or guess_content_type(name)
     if store.check_mode:
-        if store.is_local:
+        if not store.stores_metadata:
             metadata, content_type = {}, None
         obj = object_dict(name, digest.size, None, digest.sha256, metadata, content_type)
     else:
@@ -474,8 +379,8 @@ def ensure_file(store, bucket, name, path, wanted, create_bucket=False):
     store.check_metadata_keys(wanted)
     container, created = open_bucket(store, bucket, create_bucket)
     remote = store.head(store.driver, container, name) if container is not None else None
-    if remote is not None and store.is_local:
-        store.stored_sha256(remote)  # a local read, so that the diff shows what is stored
+    if remote is not None:
+        store.read_sha256(remote)  # LOCAL: a local read, so that the diff shows what is stored
     with interruptible('the upload of %r' % name):
         outcome = reconcile_file(store, store.driver, container, name, path, remote, wanted)
     changed = created or outcome.action == 'uploaded'
@@ -661,8 +566,8 @@ def ensure_download(store, bucket, name, dest, overwrite='different', set_mode=N
         # Each try starts a fresh temporary file; dest changes only when one completes.
         with interruptible('the download of %r to %s' % (name, dest)):
             written = retries.policy_of(store.driver).call(download_to, store.driver, remote, dest, set_mode)
-    elif reason and store.is_local:
-        store.stored_sha256(remote)  # a local read, so that check mode shows what would be written
+    elif reason:
+        store.read_sha256(remote)  # LOCAL: a local read, so that check mode shows what would be written
     mode_changed = bool(set_mode is not None and not reason and set_mode(dest))
     sha256 = remote.sha256 or (written.sha256 if written else None) or (local.sha256 if local and not reason and overwrite != 'never' else None)
     before = dict(_summary(local) or {}, path=dest, exists=local is not None)
@@ -681,97 +586,15 @@ def list_objects(store, bucket, name=None, prefix=None, details=False):
         raise LibcloudModuleError('bucket %r does not exist' % bucket)
     if name is not None:
         found = store.head(store.driver, container, name)
-        if found is not None and store.is_local:
-            store.stored_sha256(found)
+        if found is not None:
+            store.read_sha256(found)
         return [found.to_dict()] if found is not None else []
     listed = list(store.listing(container, prefix).values())
-    if details and store.is_local:
-        for item in listed:
-            store.stored_sha256(item)
-    elif details and not store.provider.listing_has_details:
+    if details and not store.adapter.listing_has_details:
         outcomes = store.map(lambda driver, item: Outcome(item.name, obj=store.head(driver, container, item.name)), listed)
         _raise_failures(outcomes, 'read', {})
         listed = [outcome.obj for outcome in outcomes if outcome.obj is not None]
+    elif details:
+        for item in listed:
+            store.read_sha256(item)
     return [item.to_dict() for item in listed]
-
-
-# -- What storage providers do differently --------------------------------------------------------------------------
-# One class per provider, for the driver class nearest up the driver's hierarchy; generic code above asks
-# ``store.provider``. (The LOCAL driver's differences are still the ``is_local`` branches above.)
-
-
-class GenericStorage:
-    """libcloud's common storage API, for every driver without a class of its own (S3 and its compatibles too)."""
-
-    # Whether a listing carries each object's metadata and content type, so that no HEAD is needed for them.
-    listing_has_details = False
-
-    def __init__(self, driver):
-        self.driver = driver
-
-    def content_md5(self, obj):
-        """The MD5 of the object's content, where the provider tells it: its hash when that is a plain MD5 (the S3
-        ETag of a single PUT; never a multipart ETag ``...-N``); else None."""
-        value = str(obj.hash or '').strip('"')
-        if getattr(self.driver, 'hash_type', None) == 'md5' and _PLAIN_MD5.match(value):
-            return value
-        return None
-
-    def metadata_key_problem(self, key):
-        """Why the provider would refuse or lose the (normalized) metadata key ``key``; None when it keeps it."""
-        return None
-
-    def upload_file(self, driver, container, name, path, size, extra):
-        """Write the file ``path`` of ``size`` bytes, streamed from disk, in one request where the provider allows."""
-        # One PUT streamed from the file; libcloud re-reads it and checks the ETag against its MD5.
-        return driver.upload_object(path, container, name, extra=extra)
-
-
-class SwiftStorage(GenericStorage):
-    """OpenStack Swift (and Rackspace Cloud Files): the ETag is the content MD5, listings carry no metadata."""
-
-    def metadata_key_problem(self, key):
-        # Swift's server (eventlet, as nginx in front of it by default) drops every header whose name holds "_":
-        # X-Object-Meta-build_id would vanish without an error, and the task would report a change on every run.
-        if '_' in key:
-            return 'Swift drops metadata keys that hold "_" (its servers ignore such headers); use "-" instead'
-        return None
-
-
-class AzureBlobsStorage(GenericStorage):
-    """Azure Blob storage: listings carry metadata, content type and Content-MD5; the ETag is a version."""
-
-    listing_has_details = True
-
-    def content_md5(self, obj):
-        # The ETag ("0x8D...") changes on every write, whatever the bytes. The Content-MD5 (libcloud's
-        # extra['md5_hash'], in hex) is the content's: set by Azure on a single PUT, by libcloud on a block list commit.
-        value = (obj.extra or {}).get('md5_hash')
-        return value if value and _PLAIN_MD5.match(value) else None
-
-    def metadata_key_problem(self, key):
-        # Azure refuses (400 InvalidMetadata) any metadata name that is not a C# identifier.
-        if not _AZURE_METADATA_KEY.match(key):
-            return 'Azure metadata keys must be C# identifiers: letters, digits and "_", not starting with a digit'
-        return None
-
-    def upload_file(self, driver, container, name, path, size, extra):
-        if size == 0:
-            # libcloud sends an empty file with both Content-Length: 0 and Transfer-Encoding: chunked (requests streams
-            # a zero-length file object chunked), which HTTP/1.1 forbids and Azurite refuses (400). An empty block
-            # list commits the empty blob, with its metadata, content type and Content-MD5, in one request.
-            return driver.upload_object_via_stream(iter(()), container, name, extra=extra)
-        return super().upload_file(driver, container, name, path, size, extra)
-
-
-# libcloud storage driver classes by dotted name (choosing imports no libcloud module), and the class of each.
-STORAGE_PROVIDERS = {
-    'libcloud.storage.drivers.cloudfiles.CloudFilesStorageDriver': SwiftStorage,
-    'libcloud.storage.drivers.azure_blobs.AzureBlobsStorageDriver': AzureBlobsStorage,
-}
-
-
-def storage_provider_of(driver):
-    """What generic code asks wherever storage providers differ, for ``driver``."""
-    names = ('%s.%s' % (cls.__module__, cls.__qualname__) for cls in type(driver).__mro__)
-    return next((STORAGE_PROVIDERS[name] for name in names if name in STORAGE_PROVIDERS), GenericStorage)(driver)

@@ -39,7 +39,8 @@ import botocore.exceptions
 import pytest
 import yaml
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.objects import LOCAL_STAGING_FOLDER, MULTIPART_THRESHOLD
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.local import STAGING_FOLDER as LOCAL_STAGING_FOLDER
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.s3 import MULTIPART_THRESHOLD
 from tests.harness.ansible_run import BIN_DIR, PlaybookRun, ansible_env, run_playbook
 from tests.harness.fault_proxy import Fault, FaultProxy
 
@@ -525,7 +526,7 @@ def abort_of(key):
 
 
 def test_s3_multipart_upload_whose_abort_is_lost_too(local_cloud, proxy, s3, tmp_path):
-    """libcloud sends the abort once; objects._retry_multipart_aborts retries it, so no upload stays in progress."""
+    """libcloud sends the abort once; providers.s3.retry_multipart_aborts retries it, so no upload stays in progress."""
     key = 'big-lost-abort.bin'
     src = write_random(tmp_path / 'src.bin', MULTIPART_SIZE, seed=9)
     proxy.inject(Fault.CUT_UPLOAD, match=part_put(key))

@@ -6,20 +6,33 @@
 Generic code never asks which provider it talks to; it calls :func:`adapter_for` (a driver at hand) or
 :func:`adapter_class` (a driver class, to build the driver). Adding a provider means adding a module with an
 adapter class (a subclass of ``generic.GenericAdapter``) and one line in ``ADAPTERS``.
+
+One interface serves both kinds of driver: compute (nodes, node_reconcile, the inventory) and object storage
+(buckets, objects); ``generic`` says what each method means and does by default. A provider whose compute and
+storage drivers differ in different ways has one class for each, in its one module (``openstack``: Nova, Swift).
+
+    ec2        EC2 and the clouds that speak its API
+    openstack  OpenStack compute; Swift
+    azure      Azure compute, classic and Resource Manager; Blob storage
+    gce        Google Compute Engine; Cloud Storage
+    s3         S3 and the storage drivers built on libcloud's S3 driver
+    local      libcloud's LOCAL storage driver (folders and files)
 """
 
 from __future__ import annotations
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.azure import AzureArmAdapter, AzureClassicAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.azure import AzureArmAdapter, AzureBlobsAdapter, AzureClassicAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.ec2 import Ec2Adapter, Ec2CompatibleAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.gce import GceAdapter, GoogleStorageAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.openstack import OpenStackAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.local import LocalAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.openstack import OpenStackAdapter, SwiftAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.s3 import S3Adapter
 
 # libcloud driver classes, by dotted name so that choosing imports no libcloud module, and the adapter of each.
 # A driver gets the adapter of the nearest class up its hierarchy: EC2 itself before the EC2-compatible clouds,
-# Google Cloud Storage before the other S3-based drivers.
+# Google Cloud Storage before the other S3-based drivers; OpenStack's Swift driver through its parent, libcloud's
+# CloudFiles driver (Rackspace's Swift).
 ADAPTERS = {
     'libcloud.compute.drivers.ec2.EC2NodeDriver': Ec2Adapter,
     'libcloud.compute.drivers.ec2.BaseEC2NodeDriver': Ec2CompatibleAdapter,
@@ -29,6 +42,9 @@ ADAPTERS = {
     'libcloud.compute.drivers.gce.GCENodeDriver': GceAdapter,
     'libcloud.storage.drivers.s3.BaseS3StorageDriver': S3Adapter,
     'libcloud.storage.drivers.google_storage.GoogleStorageDriver': GoogleStorageAdapter,
+    'libcloud.storage.drivers.cloudfiles.CloudFilesStorageDriver': SwiftAdapter,
+    'libcloud.storage.drivers.azure_blobs.AzureBlobsStorageDriver': AzureBlobsAdapter,
+    'libcloud.storage.drivers.local.LocalStorageDriver': LocalAdapter,
 }
 
 _chosen = {}

@@ -11,7 +11,9 @@
   says which login is meant (``GCE`` on a Google VM).
 - Building either driver asks Google for an OAuth token, unless libcloud's token cache holds a fresh one
   (``~/.google_libcloud_auth.<project>`` for GCE, ``.<client email>`` for Cloud Storage; libcloud writes it, 0600).
-- A node's tags are its GCE labels (``ex_set_node_labels``). Cloud Storage is libcloud's S3 driver underneath.
+- A node's tags are its GCE labels (``ex_set_node_labels``).
+- Cloud Storage is libcloud's S3 driver underneath (see ``s3``), but its bucket names are not held to S3's rules
+  (Google allows ``_``, for one), and libcloud gives it no multipart upload.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class GceAdapter(GenericAdapter):
 
 
 class GoogleStorageAdapter(S3Adapter):
+
+    bucket_name_problem = GenericAdapter.bucket_name_problem
 
     @classmethod
     def new_driver(cls, driver_class, key, kwargs):

@@ -3,18 +3,25 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The default provider adapter: libcloud's common API, for every driver that has no adapter of its own.
 
-Our generic code (nodes, node_reconcile, the inventory, connection) asks an adapter wherever providers differ.
-Besides the common API it uses the ``ex_`` methods that several drivers share by name (tags, security groups),
-where a driver has them: a driver we have no file for still gets them.
+Our generic code (nodes, node_reconcile, the inventory, connection; buckets and objects for storage) asks an
+adapter wherever providers differ. Besides the common API it uses the ``ex_`` methods that several drivers share
+by name (tags, security groups), where a driver has them: a driver we have no file for still gets them.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import inspect
+import re
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_to_dict
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+
+# What a transfer reads or writes at once.
+CHUNK_SIZE = 1024 * 1024
+
+PLAIN_MD5 = re.compile(r'^[0-9a-f]{32}$')
 
 
 def pick(option, wanted, items):
@@ -43,6 +50,18 @@ def security_groups_by_name(driver, names):
     if missing:
         raise LibcloudModuleError('unknown security_groups: %s; known: %s' % (', '.join(missing), ', '.join(sorted(groups)[:20])))
     return [groups[name] for name in names]
+
+
+def checked_chunks(handle, digest, path):
+    """The bytes of the file ``path`` (open as ``handle``) in chunks, for an upload streamed from disk; raises at
+    the end, before the upload is committed, if they no longer match ``digest`` (size and sha256)."""
+    sha256, size = hashlib.sha256(), 0
+    for chunk in iter(lambda: handle.read(CHUNK_SIZE), b''):
+        sha256.update(chunk)
+        size += len(chunk)
+        yield chunk
+    if size != digest.size or sha256.hexdigest() != digest.sha256:
+        raise LibcloudModuleError('%s changed while it was uploaded: run the task again' % path)
 
 
 class GenericAdapter:
@@ -123,3 +142,46 @@ class GenericAdapter:
         if hasattr(driver, 'ex_set_node_labels'):
             return 'labels'
         return None
+
+    # -- object storage: buckets and objects ask these --------------------------------------------------------------
+
+    # Whether a listing carries all that is known of each object (metadata, content type), so that no HEAD is needed.
+    listing_has_details = False
+    # Where objects keep no metadata and no content type: why, the warning of a task that gives some. None: they keep them.
+    metadata_not_stored = None
+
+    def transfer_workers(self, wanted):
+        """How many threads may transfer objects at once, when ``wanted`` are asked for."""
+        return wanted
+
+    def bucket_name_problem(self, name):
+        """Why the provider cannot take ``name`` (not empty, no control characters) as a bucket name; None when it can."""
+        if '/' in name:
+            return 'a bucket name must not hold "/"'
+        return None
+
+    def object_name_problem(self, name):
+        """Why ``name`` (not empty, no NUL or newline, at most 1024 bytes) cannot name an object here; None when it can."""
+        return None
+
+    def metadata_key_problem(self, key):
+        """Why the provider would refuse or lose the (normalized) metadata key ``key``; None when it keeps it."""
+        return None
+
+    def content_md5(self, obj):
+        """The MD5 of the object's content, where the provider tells it: its hash when that is a plain MD5 (the S3 or
+        Swift ETag of a single PUT; never a multipart ETag ``...-N``); else None."""
+        value = str(obj.hash or '').strip('"')
+        if getattr(self.driver, 'hash_type', None) == 'md5' and PLAIN_MD5.match(value):
+            return value
+        return None
+
+    def content_sha256(self, obj):
+        """The sha256 of the stored bytes where reading them costs no request (a local file); else None."""
+        return None
+
+    def upload_file(self, driver, container, name, path, digest, extra):
+        """Write the file ``path``, described by ``digest`` (size, sha256), as ``name`` with ``driver`` (a worker
+        thread's own), streamed from disk; returns libcloud's Object."""
+        # One PUT streamed from the file; libcloud re-reads it and checks the ETag against its MD5.
+        return driver.upload_object(path, container, name, extra=extra)

@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The provider adapters (plugins/module_utils/providers/): which driver gets which adapter, what each one does
-differently, and the life of a credential written to a file for a task.
+differently (compute and object storage), and the life of a credential written to a file for a task.
 
 The adapters' listings, filters and images on a real API are exercised by tests/integration/test_node*.py and
 test_inventory*.py on the local cloud; here only what needs no server.
@@ -8,6 +8,7 @@ test_inventory*.py on the local cloud; here only what needs no server.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -22,19 +23,23 @@ from ansible.module_utils.testing import patch_module_args
 from libcloud.compute.drivers.dummy import DummyNodeDriver
 from libcloud.compute.drivers.ec2 import EC2NodeDriver, EucNodeDriver, OutscaleNodeDriver, OutscaleSASNodeDriver
 from libcloud.compute.providers import get_driver
+from libcloud.storage.base import Object
+from libcloud.storage.drivers.cloudfiles import CloudFilesStorageDriver, OpenStackSwiftStorageDriver
+from libcloud.storage.drivers.local import LocalStorageDriver
 from libcloud.storage.providers import get_driver as get_storage_driver
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils import nodes
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import nodes, objects
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import build_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_class, adapter_for, secret_files
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.azure import AzureArmAdapter, AzureClassicAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.azure import AzureArmAdapter, AzureBlobsAdapter, AzureClassicAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.ec2 import Ec2Adapter, Ec2CompatibleAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.gce import GceAdapter, GoogleStorageAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.openstack import OpenStackAdapter
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.s3 import S3Adapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.local import LocalAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.openstack import OpenStackAdapter, SwiftAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.s3 import MULTIPART_THRESHOLD, S3Adapter
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 SUBSCRIPTION = 'providers-subscription-DO-NOT-USE'
@@ -56,8 +61,11 @@ PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----\nMIIBprovidersDONOTUSE\nc2Vjb25kI
     (get_storage_driver('s3_us_east_2'), S3Adapter),
     (get_storage_driver('minio'), S3Adapter),
     (get_storage_driver('google_storage'), GoogleStorageAdapter),
-    (get_storage_driver('azure_blobs'), GenericAdapter),
-    (get_storage_driver('local'), GenericAdapter),
+    (get_storage_driver('azure_blobs'), AzureBlobsAdapter),
+    (get_storage_driver('local'), LocalAdapter),
+    (OpenStackSwiftStorageDriver, SwiftAdapter),
+    (CloudFilesStorageDriver, SwiftAdapter),
+    (get_storage_driver('backblaze_b2'), GenericAdapter),
     (SimpleNamespace, GenericAdapter),
 ])
 def test_each_driver_class_gets_the_adapter_of_its_nearest_registered_class(driver_class, expected):
@@ -170,6 +178,230 @@ def test_google_logins_that_need_no_terminal_pass_the_check(key, options):
     GoogleStorageAdapter.new_driver(lambda *args, **kwargs: (args, kwargs), key, dict(options, secret='s'))
 
 
+OPENSTACK = {'provider': 'openstack', 'key': 'user', 'secret': 'password',
+             'options': {'ex_force_auth_url': 'http://127.0.0.1:1', 'ex_force_auth_version': '2.0_password'}}
+
+
+def flavors(count):
+    return {'flavors': [{'id': str(number), 'name': 'flavor-%d' % number, 'ram': 512, 'disk': 10, 'vcpus': 1, 'swap': ''}
+                        for number in range(count)]}
+
+
+def test_openstack_reads_libclouds_pricing_file_once_not_once_per_flavor(monkeypatch):
+    import libcloud.pricing
+
+    monkeypatch.setitem(libcloud.pricing.PRICING_DATA, 'compute', {})  # nothing cached yet, as in a new process
+    reads = []
+    path_of = libcloud.pricing.get_pricing_file_path
+    monkeypatch.setattr(libcloud.pricing, 'get_pricing_file_path', lambda file_path=None: reads.append(file_path) or path_of(file_path))
+    driver = build_driver(OPENSTACK)
+    assert reads == []  # building the driver reads nothing: a task that lists no sizes pays nothing
+    # list_sizes() without the request: each flavor priced as the driver prices it.
+    sizes = driver._to_sizes(flavors(35))  # pylint: disable=protected-access
+    assert len(reads) == 1 and [size.price for size in sizes] == [None] * 35  # no price known: null, not 0.0
+    driver._to_sizes(flavors(35))  # pylint: disable=protected-access
+    build_driver(OPENSTACK)._to_sizes(flavors(3))  # pylint: disable=protected-access
+    assert len(reads) == 1
+    # An OpenStack whose api_name has prices (Rackspace's regions, an OpenStack driver too) keeps them.
+    driver.api_name = 'rackspacenovaus'
+    (priced,) = driver._to_sizes({'flavors': [dict(flavors(1)['flavors'][0], id='performance1-1')]})  # pylint: disable=protected-access
+    assert priced.price == 0.04
+    assert len(reads) == 2
+
+
+# --- object storage ---------------------------------------------------------------------------------------------
+
+SWIFT = {'storage_provider': 'openstack_swift', 'key': 'test:tester', 'secret': 'testing',
+         'options': {'ex_force_auth_url': 'http://127.0.0.1:1/auth/v1.0', 'ex_force_auth_version': '1.0',
+                     'ex_force_base_url': 'http://127.0.0.1:1/v1/AUTH_test'}}
+AZURITE = {'storage_provider': 'azure_blobs', 'key': 'devstoreaccount1', 'secret': 'a2V5', 'host': '127.0.0.1', 'port': 1, 'secure': False}
+DATA = b'hello object storage\n'
+MD5 = hashlib.md5(DATA).hexdigest()
+
+
+def digest_of(data=DATA):
+    return objects.Digest(len(data), hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest())
+
+
+def stored_object(etag=MD5, extra=None, meta=None, name='a.txt'):
+    return Object(name, len(DATA), '"%s"' % etag, extra or {}, meta or {}, None, None)
+
+
+class UploadRecorder:
+    """A storage driver that records how a file goes up; S3's multipart upload where ``multipart``."""
+
+    hash_type = 'md5'
+
+    def __init__(self, multipart=False):
+        self.supports_s3_multipart_upload = multipart
+        self.calls = []
+
+    def upload_object(self, path, container, name, extra=None):
+        self.calls.append(('upload_object', name, extra))
+        return stored_object(name=name)
+
+    def upload_object_via_stream(self, iterator, container, name, extra=None):
+        self.calls.append(('upload_object_via_stream', name, b''.join(iterator), extra))
+        return stored_object(name=name)
+
+    def _abort_multipart(self, container, object_name, upload_id):
+        raise RuntimeError('the abort failed too')
+
+
+@pytest.mark.parametrize('conn, expected', [
+    ({'storage_provider': 's3', 'key': 'key', 'secret': 'secret'}, S3Adapter),
+    ({'storage_provider': 'minio', 'key': 'key', 'secret': 'secret', 'host': '127.0.0.1'}, S3Adapter),
+    (SWIFT, SwiftAdapter),
+    (AZURITE, AzureBlobsAdapter),
+    ({'storage_provider': 'backblaze_b2', 'key': 'key', 'secret': 'secret'}, GenericAdapter),
+])
+def test_a_built_storage_driver_gets_its_providers_adapter_once_for_the_store(conn, expected):
+    driver = build_driver(conn, 'storage')
+    store = objects.Store(driver)
+    assert store.adapter.__class__ is expected and store.adapter.driver is driver
+
+
+def test_the_local_driver_gets_its_adapter(tmp_path):
+    store = objects.Store(LocalStorageDriver(str(tmp_path)))
+    assert store.adapter.__class__ is LocalAdapter
+    # No metadata stored, a listing tells all, one transfer at a time.
+    assert store.stores_metadata is False and store.adapter.listing_has_details and store.workers == 1
+
+
+@pytest.mark.parametrize('name', ['my-bucket', 'abc', 'a.b-c.1', 'x' * 63])
+def test_valid_s3_bucket_names(name):
+    assert S3Adapter(None).bucket_name_problem(name) is None
+
+
+@pytest.mark.parametrize('name, problem', [
+    ('ab', '3 to 63 characters'),
+    ('x' * 64, '3 to 63 characters'),
+    ('Bad_Name', '3 to 63 characters'),
+    ('-start', '3 to 63 characters'),
+    ('end-', '3 to 63 characters'),
+    ('a..b', '3 to 63 characters'),
+    ('xn--bucket', 'reserves'),
+    ('data-s3alias', 'reserves'),
+    ('192.168.1.10', 'IP address'),
+])
+def test_invalid_s3_bucket_names(name, problem):
+    assert problem in S3Adapter(None).bucket_name_problem(name)
+
+
+def test_google_cloud_storage_is_s3_underneath_but_not_held_to_s3_bucket_names():
+    assert GoogleStorageAdapter(None).bucket_name_problem('Reports_2026') is None
+    assert GoogleStorageAdapter(None).bucket_name_problem('a/b') == 'a bucket name must not hold "/"'
+
+
+@pytest.mark.parametrize('name, problem', [
+    ('reports-2026', None),
+    ('$logs', None),
+    ('Bad_Name', 'Azure container names'),
+    ('a--b', 'Azure container names'),
+    ('ab', 'Azure container names'),
+])
+def test_azure_container_names(name, problem):
+    found = AzureBlobsAdapter(None).bucket_name_problem(name)
+    assert found is None if problem is None else problem in found
+
+
+@pytest.mark.parametrize('name, problem', [
+    ('Reports_2026', None),
+    ('a/b', 'folder'),
+    ('a\\b', 'folder'),
+    ('..', 'folder'),
+    ('.', 'folder'),
+])
+def test_local_bucket_names_are_path_safe(name, problem):
+    found = LocalAdapter(None).bucket_name_problem(name)
+    assert found is None if problem is None else problem in found
+
+
+@pytest.mark.parametrize('name, problem', [
+    ('a/b.txt', None),
+    ('.lock', None),
+    ('../x', 'leave the bucket'),
+    ('a/../../x', 'leave the bucket'),
+    ('/etc/passwd', 'absolute path'),
+    ('a//b', 'empty or "." path segments'),
+    ('./a', 'empty or "." path segments'),
+    ('a/', 'empty or "." path segments'),
+    ('.lock/x', 'hides folders'),
+])
+def test_local_object_names_are_paths_inside_the_bucket(name, problem):
+    found = LocalAdapter(None).object_name_problem(name)
+    assert found is None if problem is None else problem in found
+    assert GenericAdapter(None).object_name_problem(name) is None  # elsewhere a name is just a key
+
+
+@pytest.mark.parametrize('adapter, key, problem', [
+    (GenericAdapter(None), 'build_id', None),
+    (SwiftAdapter(None), 'build-id', None),
+    (SwiftAdapter(None), 'build_id', 'Swift drops metadata keys that hold "_"'),
+    (AzureBlobsAdapter(None), 'build_id', None),
+    (AzureBlobsAdapter(None), 'build-id', 'Azure metadata keys must be C# identifiers'),
+    (AzureBlobsAdapter(None), '2nd', 'Azure metadata keys must be C# identifiers'),
+])
+def test_metadata_keys_a_provider_would_refuse_or_lose(adapter, key, problem):
+    found = adapter.metadata_key_problem(key)
+    assert found is None if problem is None else found.startswith(problem)
+
+
+def test_where_each_provider_tells_the_contents_md5(tmp_path):
+    # S3 and Swift: the ETag of a single PUT; never a multipart ETag, nor the hash of a driver that hashes otherwise.
+    generic = GenericAdapter(UploadRecorder())
+    assert generic.content_md5(stored_object()) == MD5
+    assert generic.content_md5(stored_object(etag=MD5 + '-3')) is None
+    assert GenericAdapter(SimpleNamespace(hash_type='sha1')).content_md5(stored_object()) is None
+    # Azure: the Content-MD5, never the ETag (a version).
+    azure = AzureBlobsAdapter(None)
+    assert azure.content_md5(stored_object(etag='0x8D000', extra={'md5_hash': MD5})) == MD5
+    assert azure.content_md5(stored_object(extra={})) is None
+    # LOCAL: its hash is the MD5 of the file's mtime; the stored bytes themselves are a local read.
+    driver = LocalStorageDriver(str(tmp_path))
+    container = driver.create_container('b')
+    (tmp_path / 'b' / 'a.txt').write_bytes(DATA)
+    stored = driver.get_object('b', 'a.txt')
+    assert container.name == 'b' and LocalAdapter(driver).content_md5(stored) is None
+    assert LocalAdapter(driver).content_sha256(stored) == hashlib.sha256(DATA).hexdigest()
+    assert generic.content_sha256(stored) is None
+
+
+def test_azure_writes_an_empty_file_as_an_empty_block_list(tmp_path):
+    driver = UploadRecorder()
+    empty, full = tmp_path / 'empty', tmp_path / 'full'
+    empty.write_bytes(b'')
+    full.write_bytes(DATA)
+    adapter = AzureBlobsAdapter(driver)
+    adapter.upload_file(driver, None, 'empty', str(empty), digest_of(b''), {'meta_data': {}})
+    adapter.upload_file(driver, None, 'full', str(full), digest_of(), {'meta_data': {}})
+    assert driver.calls == [('upload_object_via_stream', 'empty', b'', {'meta_data': {}}), ('upload_object', 'full', {'meta_data': {}})]
+
+
+def test_s3_streams_a_large_file_as_a_multipart_upload_whose_abort_is_retried(tmp_path, monkeypatch):
+    from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import s3
+
+    assert MULTIPART_THRESHOLD == 16 * 1024 * 1024
+    monkeypatch.setattr(s3, 'MULTIPART_THRESHOLD', len(DATA))
+    src, small = tmp_path / 'src', tmp_path / 'small'
+    src.write_bytes(DATA)
+    small.write_bytes(DATA[:-1])
+    driver = UploadRecorder(multipart=True)
+    S3Adapter(driver).upload_file(driver, None, 'big', str(src), digest_of(), {})
+    S3Adapter(driver).upload_file(driver, None, 'small', str(small), digest_of(DATA[:-1]), {})
+    assert driver.calls == [('upload_object_via_stream', 'big', DATA, {}), ('upload_object', 'small', {})]
+    # libcloud's abort of a failed upload, wrapped once: a failed abort no longer hides the upload's own error.
+    assert driver._abort_multipart.cloudmesh_retried  # pylint: disable=protected-access
+    driver._abort_multipart(None, 'big', 'upload-1')  # pylint: disable=protected-access
+    # The file changed after it was hashed: the stream fails before the upload is committed.
+    with pytest.raises(LibcloudModuleError, match='changed while it was uploaded'):
+        S3Adapter(driver).upload_file(driver, None, 'big', str(src), digest_of(DATA.upper()), {})
+    # A driver without multipart upload (libcloud's Google Cloud Storage) sends one PUT.
+    single = UploadRecorder(multipart=False)
+    GoogleStorageAdapter(single).upload_file(single, None, 'big', str(src), digest_of(), {})
+    assert single.calls == [('upload_object', 'big', {})]
+
+
 # --- credentials given as file contents ------------------------------------------------------------------------
 
 @pytest.mark.parametrize('value, contents', [
@@ -260,3 +492,15 @@ def test_a_file_goes_with_its_driver(private_tmp):
     assert len(list(private_tmp.iterdir())) == 1
     del holder
     assert list(private_tmp.iterdir()) == []  # the inventory's drivers: no task end to wait for
+
+
+@pytest.mark.parametrize('fields, named', [({'port': 8080}, 'port'), ({'host': 'swift.example.org', 'port': 8080}, 'host or port')])
+def test_swift_refuses_a_host_or_port_in_one_line(fields, named):
+    """libcloud's Swift driver fails with a TypeError when given a host or a port: the error says what to give instead."""
+    conn = dict({'storage_provider': 'openstack_swift', 'key': 'test:tester', 'secret': 'swift-secret-DO-NOT-USE',
+                 'options': {'ex_force_auth_url': 'http://127.0.0.1:1/auth/v1.0', 'ex_force_auth_version': '1.0'}}, **fields)
+    with pytest.raises(LibcloudModuleError) as raised:
+        build_driver(conn, 'storage')
+    message = raised.value.message
+    assert message.startswith("libcloud's Swift driver takes no %s " % named)
+    assert 'options.ex_force_auth_url' in message and '\n' not in message and 'swift-secret' not in message
