@@ -29,14 +29,15 @@ options:
     type: raw
   provider:
     description:
-      - The libcloud compute provider, one of libcloud's C(Provider) constants, case-insensitive,
-        for example V(ec2), V(openstack), V(gce), V(dummy).
+      - The libcloud compute provider, the value or the name of one of libcloud's C(Provider) constants, case-insensitive,
+        for example V(ec2), V(openstack), V(gce), V(dummy), V(DIGITAL_OCEAN).
       - Needed by the modules that manage nodes. An unknown name fails and names the closest valid ones.
       - Falls back to the environment variable E(LIBCLOUD_PROVIDER).
     type: str
   storage_provider:
     description:
-      - The libcloud storage provider, for example V(s3), V(local), V(openstack_swift), V(google_storage).
+      - The libcloud storage provider, the value or the name of one of libcloud's C(Provider) constants, case-insensitive,
+        for example V(s3), V(local), V(openstack_swift), V(google_storage), V(s3_us_east_2) or V(S3_US_EAST2).
       - Needed by the modules that manage buckets and objects.
       - Falls back to the environment variable E(LIBCLOUD_STORAGE_PROVIDER).
     type: str

@@ -208,16 +208,25 @@ def known_providers(kind):
 
 
 def driver_class(kind, provider):
-    """The libcloud driver class for ``provider``, matched case-insensitively; unknown names fail helpfully."""
+    """The libcloud driver class for ``provider``: a libcloud ``Provider`` constant's value (``s3_us_east_2``) or its
+    attribute name (``S3_US_EAST2``), case-insensitive; unknown names fail naming the closest values."""
     field = KINDS[kind][0]
     providers = _import(KINDS[kind][1])
     wanted = str(provider).strip().lower()
-    by_name = dict((str(name).lower(), name) for name in providers.DRIVERS)
-    if wanted not in by_name:
-        close = difflib.get_close_matches(wanted, list(by_name), n=5, cutoff=0.5)
-        hint = ('closest valid: %s' % ', '.join(close)) if close else ('valid: %s' % ', '.join(sorted(by_name)))
+    by_value = dict((str(value).lower(), value) for value in providers.DRIVERS)
+    # Compute's Provider is an Enum (its aliases are only in __members__), storage's a plain class. Names first, so
+    # that a value always wins over another constant's name (no such clash in libcloud 3.9.1).
+    constants = providers.Provider
+    accepted = dict((attribute.lower(), by_value[str(getattr(constants, attribute)).lower()])
+                    for attribute in set(dir(constants)) | set(getattr(constants, '__members__', ()))
+                    if attribute.isupper() and str(getattr(constants, attribute)).lower() in by_value)
+    accepted.update(by_value)
+    if wanted not in accepted:
+        close = difflib.get_close_matches(wanted, list(accepted), n=10, cutoff=0.5)
+        close = list(dict.fromkeys(str(accepted[name]).lower() for name in close))[:5]
+        hint = ('closest valid: %s' % ', '.join(close)) if close else ('valid: %s' % ', '.join(sorted(by_value)))
         raise LibcloudModuleError('unknown %s %r; %s' % (field, str(provider), hint))
-    return providers.get_driver(by_name[wanted])
+    return providers.get_driver(accepted[wanted])
 
 
 def request_timeout(conn):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 
@@ -69,9 +70,33 @@ def node_tags(node):
     return {}
 
 
+# Keys of a node's `extra` where libcloud 3.9.1's drivers put a password: never in a result or a hostvar, since a
+# node straight from create_node (or ex_set_password, ex_rescue) carries the server's root password in clear.
+# password: OpenStack (Nova's adminPass), Linode, UpCloud, CloudStack, vCloud, Dimension Data, NTT CIS, RimuHosting,
+# GiG G8; adminPass: Nova's own name for it; default_password: Vultr; generated_password: Kamatera;
+# initial_root_password, remote_access_password, service_password: OnApp; vnc_password: UpCloud, CloudSigma;
+# pass: VCL.
+PASSWORD_EXTRA_KEYS = frozenset(('password', 'adminPass', 'default_password', 'generated_password', 'initial_root_password',
+                                 'remote_access_password', 'service_password', 'vnc_password', 'pass'))
+
+
+def _without_passwords(extra):
+    """``extra`` without the keys above, nor Azure ARM's ``properties.osProfile.adminPassword`` (its extra is the
+    whole VM answer, where libcloud documents the password it generates). ``extra`` itself is left as it is."""
+    if not isinstance(extra, Mapping):
+        return extra
+    kept = dict((key, value) for key, value in extra.items() if key not in PASSWORD_EXTRA_KEYS)
+    properties = kept.get('properties')
+    if isinstance(properties, Mapping) and isinstance(properties.get('osProfile'), Mapping) and 'adminPassword' in properties['osProfile']:
+        os_profile = dict((key, value) for key, value in properties['osProfile'].items() if key != 'adminPassword')
+        kept['properties'] = dict(properties, osProfile=os_profile)
+    return kept
+
+
 def node_to_dict(node):
-    """``id, name, state, public_ips, private_ips, image, size, location, tags, extra`` of a libcloud Node."""
-    extra = node.extra or {}
+    """``id, name, state, public_ips, private_ips, image, size, location, tags, extra`` of a libcloud Node;
+    ``extra`` without the passwords some drivers put there."""
+    extra = _without_passwords(node.extra or {})
     image = _ident(node.image) or extra.get('image_id') or extra.get('imageId') or extra.get('image')
     size = _ident(node.size) or extra.get('instance_type') or extra.get('flavorId') or extra.get('size')
     location = extra.get('availability') or extra.get('location') or extra.get('zone') or extra.get('region')

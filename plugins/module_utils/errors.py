@@ -39,6 +39,15 @@ _AWS_ERROR = re.compile(r'<Code>([^<]+)</Code>\s*<Message>([^<]*)</Message>', re
 _QUERY = re.compile(r'(/[^\s?\'"]*)\?[^\s\'")]*')
 
 
+def secret_forms(secret):
+    """The forms ``secret`` can take in an error text: as given, without its surrounding whitespace (a key file's
+    last newline), and as a repr shows each (libcloud's errors show their value so: a newline becomes backslash-n)."""
+    forms = []
+    for base in (secret, secret.strip()):
+        forms.extend((base, repr(base)[1:-1]))
+    return [form for form in forms if form.strip()]
+
+
 def describe_exception(exc, secrets=()):
     """A single readable line for ``exc``, with every secret value masked.
 
@@ -57,10 +66,14 @@ def describe_exception(exc, secrets=()):
     note = getattr(exc, 'cloudmesh_retry_note', None)
     if note:
         text = '%s (%s)' % (text, note)
+    # Masked before the text becomes one line, since a PEM or a JSON key file spans lines, then once more in the
+    # one-line form. The longest first, so that a secret inside another cannot break the other's mask.
+    forms = sorted(set(form for secret in secrets if secret for form in secret_forms(str(secret))), key=len, reverse=True)
+    for form in forms:
+        text = text.replace(form, '********')
     text = ' '.join(text.split())
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, '********')
+    for form in forms:
+        text = text.replace(' '.join(form.split()), '********')
     if len(text) > 500:
         text = text[:497] + '...'
     return text

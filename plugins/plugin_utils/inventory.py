@@ -30,8 +30,6 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import check_states
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, kind_of
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
-# Still importable from here for tests/integration/test_inventory_ec2_listing.py.
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.ec2 import Ec2InstanceParser  # pylint: disable=unused-import
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline
 from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.cloudmesh_yaml import cloudmesh_clouds, is_cloudmesh_yaml
 

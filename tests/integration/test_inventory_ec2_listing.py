@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The inventory's own EC2 listing (plugin_utils/inventory.py Ec2InstanceParser) on the local cloud.
+"""The inventory's own EC2 listing (module_utils/providers/ec2.py Ec2InstanceParser) on the local cloud.
 
 The parser reads DescribeInstances answers directly instead of building libcloud Node objects; these tests hold
 it to libcloud's own reading of the very same answer, on instances with as many kinds of field as moto gives,
@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import build_driver
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_to_dict
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.ec2 import Ec2InstanceParser
 from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils import inventory as inv
 
 REGION = 'ap-southeast-2'
@@ -53,9 +54,9 @@ def test_parser_reads_what_libcloud_reads(varied):
     cloud, ids = varied
     driver = driver_for(cloud)
     body = driver.connection.request(driver.path, params={'Action': 'DescribeInstances'}).object
-    ours = inv.Ec2InstanceParser.for_driver(driver).page_nodes(body)
-    items = [item for reservation in body.iterfind(inv.Ec2InstanceParser.for_driver(driver).reservations_path)
-             for item in reservation.iterfind(inv.Ec2InstanceParser.for_driver(driver).instances_path)]
+    ours = Ec2InstanceParser.for_driver(driver).page_nodes(body)
+    items = [item for reservation in body.iterfind(Ec2InstanceParser.for_driver(driver).reservations_path)
+             for item in reservation.iterfind(Ec2InstanceParser.for_driver(driver).instances_path)]
     libclouds = [node_to_dict(driver._to_node(item)) for item in items]  # pylint: disable=protected-access
     assert sorted(node['id'] for node in ours) == sorted(ids)
     for mine, theirs in zip(ours, libclouds):
@@ -72,7 +73,7 @@ def test_parser_reads_what_libcloud_reads(varied):
 def test_listing_follows_next_token(varied):
     cloud, ids = varied
     driver = driver_for(cloud)
-    pages = list(inv.Ec2InstanceParser.for_driver(driver).pages(driver, page_size=5))
+    pages = list(Ec2InstanceParser.for_driver(driver).pages(driver, page_size=5))
     assert len(pages) == 3   # 12 reservations, 5 per page
     assert sorted(node['id'] for page in pages for node in page) == sorted(ids)
 

@@ -69,6 +69,29 @@ def test_provider_names_are_case_insensitive():
     assert connection.driver_class('storage', 'Local').__name__ == 'LocalStorageDriver'
 
 
+@pytest.mark.parametrize('kind, name, value', [
+    ('compute', 'DIGITAL_OCEAN', 'digitalocean'), ('compute', 'digital_ocean', 'digitalocean'), ('compute', 'EC2', 'ec2'),
+    ('compute', 'AuroraCompute', 'aurora_compute'), ('storage', 'S3_US_EAST2', 's3_us_east_2'),
+    ('storage', 's3_us_east2', 's3_us_east_2'), ('storage', ' S3_AP_NORTHEAST1 ', 's3_ap_northeast_1'),
+])
+def test_a_libcloud_provider_constants_name_is_accepted_as_well_as_its_value(kind, name, value):
+    assert connection.driver_class(kind, name) is connection.driver_class(kind, value)
+
+
+def test_a_constant_whose_driver_is_gone_stays_unknown():
+    # libcloud keeps the names of removed drivers (EC2_US_EAST: one EC2 driver per region, before `region`).
+    with pytest.raises(LibcloudModuleError, match=r"^unknown provider 'EC2_US_EAST'; .*\bec2\b"):
+        connection.driver_class('compute', 'EC2_US_EAST')
+
+
+def test_close_matches_name_each_provider_once_by_its_value():
+    with pytest.raises(LibcloudModuleError) as caught:
+        connection.driver_class('storage', 's3_us_east_3')
+    close = caught.value.message.split('closest valid: ')[1].split(', ')
+    assert 's3_us_east_2' in close
+    assert 's3_us_east2' not in close and len(close) == len(set(close))
+
+
 def test_unknown_provider_names_the_closest_valid_ones():
     with pytest.raises(LibcloudModuleError) as caught:
         connection.driver_class('compute', 'ec3')

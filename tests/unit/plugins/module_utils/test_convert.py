@@ -35,3 +35,42 @@ def test_images_sizes_locations_to_dict():
     assert sizes[0]['ram'] > 0
     locations = [convert.location_to_dict(item) for item in driver.list_locations()]
     assert locations[0]['country']
+
+
+class FakeNode:
+    """Only what node_to_dict reads: no driver, no libcloud."""
+
+    def __init__(self, extra):
+        self.id, self.name, self.state = 'i-1', 'web-1', 'running'
+        self.public_ips, self.private_ips, self.image, self.size = ['192.0.2.1'], [], None, None
+        self.extra = extra
+
+
+def test_node_to_dict_drops_the_passwords_drivers_put_in_extra():
+    # What libcloud 3.9.1's drivers leave in a node's `extra`: OpenStack's create_node answer (Nova's adminPass),
+    # Linode's generated root password, Vultr's default_password, OnApp's, Kamatera's, UpCloud's, CloudSigma's and VCL's.
+    secrets = {
+        'password': 'nova-admin-pass', 'adminPass': 'raw-nova-field', 'default_password': 'vultr-root',
+        'generated_password': 'kamatera-root', 'initial_root_password': 'onapp-root',
+        'remote_access_password': 'onapp-vnc', 'service_password': 'onapp-service', 'vnc_password': 'upcloud-vnc',
+        'pass': 'vcl-login',
+    }
+    extra = dict(secrets, flavorId='2', metadata={'env': 'prod'}, initial_root_password_encrypted=False)
+    data = convert.node_to_dict(FakeNode(extra))
+    assert data['extra'] == {'flavorId': '2', 'metadata': {'env': 'prod'}, 'initial_root_password_encrypted': False}
+    assert data['size'] == '2' and data['tags'] == {'env': 'prod'}
+    dumped = json.dumps(data)
+    for value in secrets.values():
+        assert value not in dumped
+    assert sorted(extra) == sorted(list(secrets) + ['flavorId', 'metadata', 'initial_root_password_encrypted'])
+
+
+def test_node_to_dict_drops_azure_arms_admin_password_from_the_vm_answer():
+    # Azure ARM's extra is the whole VM answer; libcloud documents the generated password at this path.
+    os_profile = {'computerName': 'web-1', 'adminUsername': 'azureuser', 'adminPassword': 'generated-by-libcloud'}
+    extra = {'properties': {'osProfile': os_profile, 'provisioningState': 'Succeeded'}}
+    data = convert.node_to_dict(FakeNode(extra))
+    assert data['extra']['properties'] == {'osProfile': {'computerName': 'web-1', 'adminUsername': 'azureuser'},
+                                           'provisioningState': 'Succeeded'}
+    assert 'generated-by-libcloud' not in json.dumps(data)
+    assert os_profile['adminPassword'] == 'generated-by-libcloud'
