@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import time
 
-from tests.harness.server_process import START_TIMEOUT, Emulator, emulator_command, free_port
+from tests.harness.server_process import START_TIMEOUT, ObjectStore, emulator_command, free_port
 
 # Azurite's documented development account and key (public, the same for every Azurite): not a secret.
 ACCOUNT = 'devstoreaccount1'
 ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
 
-class AzuriteCloud(Emulator):
+class AzuriteCloud(ObjectStore):
     """An Azurite blob server with its data in a temporary folder; ``cloud_entry()`` gives its cloud entry."""
 
     name = 'azurite'
-
-    def __init__(self):
-        super().__init__()
-        self.port: int | None = None
 
     def _launch(self) -> None:
         azurite = emulator_command('azurite-blob')
@@ -50,11 +46,3 @@ class AzuriteCloud(Emulator):
         from libcloud.storage.providers import get_driver
 
         return get_driver('azure_blobs')(ACCOUNT, ACCOUNT_KEY, host='127.0.0.1', port=self.port, secure=False)
-
-    def reset(self) -> None:
-        """Delete every container (Azure deletes a container with its blobs): an empty store for the next test."""
-        driver = self.driver()
-        for container in driver.list_containers():
-            for obj in driver.iterate_container_objects(container):
-                driver.delete_object(obj)
-            driver.delete_container(container)

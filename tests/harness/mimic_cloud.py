@@ -31,10 +31,6 @@ class MimicCloud(Emulator):
 
     name = 'mimic'
 
-    def __init__(self):
-        super().__init__()
-        self.port: int | None = None
-
     def _launch(self) -> None:
         twistd = emulator_command('twistd')
         self.port = free_port()

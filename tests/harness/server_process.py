@@ -123,6 +123,8 @@ class Emulator:
     def __init__(self):
         self.servers: list[ServerProcess] = []
         self.workdir: str | None = None
+        # The port that clients use (the proxy's, for Swift), set by _launch.
+        self.port: int | None = None
 
     def _launch(self) -> None:
         raise NotImplementedError
@@ -162,3 +164,18 @@ class Emulator:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class ObjectStore(Emulator):
+    """An emulator of object storage: ``driver()`` is libcloud's own driver for it, ``reset()`` empties it."""
+
+    def driver(self):
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Delete every container and its objects: an empty store for the next test."""
+        driver = self.driver()
+        for container in driver.list_containers():
+            for obj in driver.iterate_container_objects(container):
+                driver.delete_object(obj)
+            driver.delete_container(container)

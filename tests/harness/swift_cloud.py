@@ -17,7 +17,7 @@ import secrets
 import time
 from pathlib import Path
 
-from tests.harness.server_process import START_TIMEOUT, Emulator, emulator_command, free_port
+from tests.harness.server_process import START_TIMEOUT, ObjectStore, emulator_command, free_port
 
 ACCOUNT = 'test'
 USER = 'tester'
@@ -85,14 +85,10 @@ for name, port in zip(('account', 'container', 'object'), sys.argv[2:]):
 """
 
 
-class SwiftCloud(Emulator):
+class SwiftCloud(ObjectStore):
     """A one-replica Swift with tempauth; ``cloud_entry()`` gives the collection's cloud entry for it."""
 
     name = 'swift'
-
-    def __init__(self):
-        super().__init__()
-        self.port: int | None = None
 
     def _launch(self) -> None:
         import subprocess
@@ -147,11 +143,3 @@ class SwiftCloud(Emulator):
 
         entry = self.cloud_entry()
         return get_driver('openstack_swift')(entry['key'], entry['secret'], **entry['options'])
-
-    def reset(self) -> None:
-        """Delete every container and its objects: an empty store for the next test."""
-        driver = self.driver()
-        for container in driver.list_containers():
-            for obj in driver.iterate_container_objects(container):
-                driver.delete_object(obj)
-            driver.delete_container(container)
