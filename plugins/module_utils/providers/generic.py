@@ -15,6 +15,7 @@ import hashlib
 import inspect
 import re
 
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_to_dict
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 
@@ -22,6 +23,9 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import L
 CHUNK_SIZE = 1024 * 1024
 
 PLAIN_MD5 = re.compile(r'^[0-9a-f]{32}$')
+
+# A power action as the words of an error message say it.
+DOING = {'start': 'starting', 'stop': 'stopping', 'reboot': 'rebooting', 'destroy': 'destroying'}
 
 
 def pick(option, wanted, items):
@@ -123,7 +127,11 @@ class GenericAdapter:
 
     def unsupported_action(self, action, exc):
         """Why a power ``action`` failed with ``exc`` when the provider does not offer it at all; None when ``exc``
-        means anything else."""
+        means anything else. HTTP 405 (Method Not Allowed) and 501 (Not Implemented) say so on any provider."""
+        status = retries.http_status(exc)
+        if status in (405, 501):
+            detail = ' '.join(str(getattr(exc, 'message', None) or exc).split())
+            return 'this cloud does not support %s nodes (HTTP %d: %s)' % (DOING[action], status, detail)
         return None
 
     def idempotency_arguments(self):

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter, security_groups_by_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import DOING, GenericAdapter, security_groups_by_name
 
 NO_SUCH_ACTION = 'There is no such action currently supported'
-DOING = {'start': 'starting', 'stop': 'stopping', 'reboot': 'rebooting', 'destroy': 'destroying'}
 
 
 def price_sizes_from_one_read(driver):
@@ -62,7 +61,7 @@ class OpenStackAdapter(GenericAdapter):
     def unsupported_action(self, action, exc):
         if retries.http_status(exc) == 400 and NO_SUCH_ACTION in str(exc):
             return 'this OpenStack cloud does not support %s nodes (Nova answers: %s)' % (DOING[action], NO_SUCH_ACTION)
-        return None
+        return super().unsupported_action(action, exc)
 
     def security_groups(self, names):
         return security_groups_by_name(self.driver, names)

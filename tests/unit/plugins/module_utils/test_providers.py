@@ -153,6 +153,24 @@ def test_openstack_says_in_one_line_that_it_lacks_a_server_action():
     assert adapter_for(DummyNodeDriver(0)).unsupported_action('stop', refused) is None
 
 
+@pytest.mark.parametrize('status', [405, 501])
+def test_any_provider_says_in_one_line_that_it_lacks_an_action(status):
+    """405 Method Not Allowed and 501 Not Implemented mean the same on every provider: the action is not offered."""
+    from libcloud.common.exceptions import BaseHTTPError
+
+    driver = DummyNodeDriver(0)
+    refused = BaseHTTPError(status, 'Not offered\nhere')
+
+    def stop_node(node):
+        raise refused
+    driver.stop_node = stop_node
+    with pytest.raises(LibcloudModuleError) as caught:
+        nodes.power(driver, SimpleNamespace(name='web', id='n-1'), 'stop')
+    assert caught.value.message == 'cannot stop node web (n-1): this cloud does not support stopping nodes (HTTP %d: Not offered here)' % status
+    for other in (400, 403, 409, 500):
+        assert adapter_for(driver).unsupported_action('reboot', BaseHTTPError(other, 'No')) is None
+
+
 @pytest.mark.parametrize('region, expected', [('eu-west-1', 'eu-west-1'), ('us-east-1', ''), (None, '')])
 def test_s3_takes_the_region_as_the_buckets_location_constraint(region, expected):
     conn = {'storage_provider': 's3', 'key': 'key', 'secret': 'secret'}
