@@ -37,7 +37,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.buckets import check_bucket_name, find_bucket
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, shown
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import CHUNK_SIZE
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import CHUNK_SIZE, remove_file
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.workers import MAX_WORKERS, DriverPool
 
 SHA256_KEY = 'sha256'
@@ -283,13 +283,6 @@ def open_bucket(store, bucket, create=False):
     return store.driver.create_container(bucket), True
 
 
-def _remove(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
 class TransferInterrupted(LibcloudModuleError):
     """SIGTERM or SIGINT during a single-object transfer (see :func:`interruptible`)."""
 
@@ -525,7 +518,7 @@ def download_to(driver, remote, dest, set_mode=None):
             os.chmod(temp_path, _default_mode(dest))
         os.replace(temp_path, dest)
     except BaseException:
-        _remove(temp_path)
+        remove_file(temp_path)
         raise
     _fsync_folder(folder)
     return Digest(size, sha256.hexdigest(), None)

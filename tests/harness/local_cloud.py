@@ -181,6 +181,19 @@ class LocalCloud:
                             aws_access_key_id=self.key, aws_secret_access_key=self.secret)
 
 
+def seed_object_stores(cloud: LocalCloud, workdir: Path, bucket: str) -> Path:
+    """What the bad-input tests act on: ``workdir/src.txt``, a local store (returned) whose bucket ``bucket``
+    holds ``a.txt``, and an S3 bucket ``bucket`` on ``cloud`` holding the same ``a.txt``."""
+    store = workdir / 'store'
+    (store / 'bucket').mkdir(parents=True)
+    (store / 'bucket' / 'a.txt').write_text('a\n')
+    (workdir / 'src.txt').write_text('src\n')
+    s3 = cloud.boto3_client('s3')
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key='a.txt', Body=b'a\n')
+    return store
+
+
 def ec2_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_HOST, key: str = TEST_KEY,
                     secret: str = TEST_SECRET) -> dict:
     """The collection's cloud entry for EC2 on the local cloud.

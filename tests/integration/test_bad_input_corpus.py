@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.harness.ansible_run import run_ansible, run_playbook, write_vault
-from tests.harness.local_cloud import TEST_KEY, TEST_SECRET
+from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, seed_object_stores
 
 REGION = 'sa-east-1'      # no other test uses it: nothing may be created there
 BUCKET = 'corpus-bucket'
@@ -304,13 +304,8 @@ def resolve(value, places):
 @pytest.fixture(scope='module')
 def corpus_run(local_cloud, tmp_path_factory):
     workdir = tmp_path_factory.mktemp('corpus')
-    store = workdir / 'store'
-    (store / 'bucket').mkdir(parents=True)
-    (store / 'bucket' / 'a.txt').write_text('a\n')
-    (workdir / 'src.txt').write_text('src\n')
+    store = seed_object_stores(local_cloud, workdir, BUCKET)
     s3 = local_cloud.boto3_client('s3')
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key='a.txt', Body=b'a\n')
     buckets_before = sorted(bucket['Name'] for bucket in s3.list_buckets()['Buckets'])
     places = {'ec2': local_cloud.ec2_cloud_entry(REGION), 's3': local_cloud.s3_cloud_entry(),
               'local': {'storage_provider': 'local', 'key': str(store)}, 'workdir': workdir}

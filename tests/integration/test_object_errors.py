@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.harness.ansible_run import BIN_DIR, PlaybookRun, ansible_env, run_playbook
-from tests.harness.local_cloud import TEST_KEY, TEST_SECRET
+from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, seed_object_stores
 
 S3_BUCKET = 'object-errors'
 MIB = 1024 * 1024
@@ -44,13 +44,7 @@ def unwritable_folder(tmp_path):
 @pytest.fixture(scope='module')
 def bad_input_run(local_cloud, tmp_path_factory):
     workdir = tmp_path_factory.mktemp('object-errors')
-    store = workdir / 'store'
-    (store / 'bucket').mkdir(parents=True)
-    (store / 'bucket' / 'a.txt').write_text('a\n')
-    (workdir / 'src.txt').write_text('src\n')
-    boto3_s3 = local_cloud.boto3_client('s3')
-    boto3_s3.create_bucket(Bucket=S3_BUCKET)
-    boto3_s3.put_object(Bucket=S3_BUCKET, Key='a.txt', Body=b'a\n')
+    store = seed_object_stores(local_cloud, workdir, S3_BUCKET)
     local = {'cloud': {'storage_provider': 'local', 'key': str(store)}}
     s3 = {'cloud': local_cloud.s3_cloud_entry()}
     src = str(workdir / 'src.txt')

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import inspect
+import os
 import re
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
@@ -54,6 +55,15 @@ def security_groups_by_name(driver, names):
     if missing:
         raise LibcloudModuleError('unknown security_groups: %s; known: %s' % (', '.join(missing), ', '.join(sorted(groups)[:20])))
     return [groups[name] for name in names]
+
+
+def remove_file(path):
+    """Remove a staging or temporary file of ours, if it is still there (a failure to do so must not hide the
+    error that is being reported)."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def checked_chunks(handle, digest, path):

@@ -20,18 +20,11 @@ import hashlib
 import os
 import uuid
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import CHUNK_SIZE, GenericAdapter, checked_chunks
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import CHUNK_SIZE, GenericAdapter, checked_chunks, remove_file
 
 # Folders that the driver's listing skips (libcloud.storage.drivers.local.IGNORE_FOLDERS).
 HIDDEN_FOLDERS = ('.lock', '.hash')
 STAGING_FOLDER = '.lock'
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 class LocalAdapter(GenericAdapter):
@@ -87,7 +80,7 @@ class LocalAdapter(GenericAdapter):
                 os.makedirs(os.path.dirname(final_path))
             os.replace(staging_path, final_path)
         except BaseException:
-            _remove(staging_path)
+            remove_file(staging_path)
             raise
         finally:
             try:
