@@ -193,21 +193,12 @@ def create_node(driver, name, image=None, size=None, location=None, kwargs=None)
             arguments[keyword] = value
     for keyword, value in adapter_for(driver).idempotency_arguments().items():
         arguments.setdefault(keyword, value)
-    answer_lost = []
 
-    def attempt():
-        if answer_lost:
-            found = find_named_nodes(driver, name)
-            if found:
-                return found[0]
-        try:
-            return driver.create_node(name=name, **arguments)
-        except Exception as exc:
-            if retries.classify(exc) == retries.TRANSIENT:
-                answer_lost.append(exc)
-            raise
+    def live_twin():
+        found = find_named_nodes(driver, name)
+        return found[0] if found else None
 
-    return retries.policy_of(driver).call(attempt)
+    return retries.create_once(driver, lambda: driver.create_node(name=name, **arguments), live_twin)
 
 
 def power(driver, node, action):

@@ -182,6 +182,29 @@ class RetryPolicy:
             self.sleep(wait)
 
 
+def create_once(driver, create, find):
+    """``create()`` something that must exist once, however the provider's answers get lost; return it.
+
+    A create whose answer was lost (a reset, a time-out, a 5xx) may have worked: it is tried again only after
+    ``find()`` (None when there is nothing) shows that it did not; what ``find()`` returns then is the one created.
+    """
+    answer_lost = []
+
+    def attempt():
+        if answer_lost:
+            found = find()
+            if found is not None:
+                return found
+        try:
+            return create()
+        except Exception as exc:
+            if classify(exc) == TRANSIENT:
+                answer_lost.append(exc)
+            raise
+
+    return policy_of(driver).call(attempt)
+
+
 class StatusError(Exception):
     """A raw (streamed) answer whose status says to try again: libcloud reads a raw answer's status only later,
     and then reports a bare number; this names the provider's own code (``SlowDown``) as well."""

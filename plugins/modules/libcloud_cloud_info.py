@@ -7,10 +7,12 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: libcloud_cloud_info
-short_description: List the images, sizes and locations of any libcloud compute provider
+short_description: List the images, sizes, locations, key pairs, volumes and snapshots of any libcloud compute provider
 version_added: 0.1.0
 description:
-  - Returns what a libcloud compute provider offers to create nodes from, selected by O(gather).
+  - Returns what a libcloud compute provider offers to create nodes from, selected by O(gather), and, when asked
+    for, the account's key pairs, block volumes and volume snapshots.
+  - Key pairs never carry a private key. On EC2 only the account's own snapshots are listed, never the public ones.
   - On providers with thousands of images, narrow the listing with O(image_filter); on EC2 the filter is
     applied by the server.
 author:
@@ -24,7 +26,7 @@ options:
       - What to list.
     type: list
     elements: str
-    choices: [images, sizes, locations]
+    choices: [images, sizes, locations, key_pairs, volumes, snapshots]
     default: [images, sizes, locations]
   image_filter:
     description:
@@ -36,6 +38,15 @@ options:
     description:
       - Only sizes whose id or name matches this shell-style glob, for example V(t3.*).
     type: str
+  key_pair_filter:
+    description: Only key pairs whose name matches this shell-style glob.
+    type: str
+  volume_filter:
+    description: Only volumes whose id or name matches this shell-style glob, for example V(web-*).
+    type: str
+  snapshot_filter:
+    description: Only snapshots whose id or name matches this shell-style glob.
+    type: str
 '''
 
 EXAMPLES = r'''
@@ -46,6 +57,14 @@ EXAMPLES = r'''
     image_filter: "ubuntu/images/*24.04*"
     size_filter: "t3.*"
   register: offer
+
+- name: The volumes and snapshots of the web nodes, and every key pair
+  cloudmesh.libcloud.libcloud_cloud_info:
+    cloud: aws-prod
+    gather: [key_pairs, volumes, snapshots]
+    volume_filter: "web-*"
+    snapshot_filter: "web-*"
+  register: storage
 
 - name: Pick the smallest size
   ansible.builtin.debug:
@@ -113,13 +132,51 @@ locations:
     extra:
       description: Provider-specific details, JSON-safe.
       type: dict
+key_pairs:
+  description: The matching key pairs, without private keys; only when V(key_pairs) is in O(gather).
+  returned: when gathered
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The pair's name.
+      type: str
+    fingerprint:
+      description: The provider's fingerprint of the pair.
+      type: str
+    public_key:
+      description: The public key, where the provider returns it; else V(null).
+      type: str
+    extra:
+      description: Provider-specific details, JSON-safe.
+      type: dict
+volumes:
+  description:
+    - The matching block volumes, each with the keys of M(cloudmesh.libcloud.libcloud_volume)'s RV(cloudmesh.libcloud.libcloud_volume#module:volume)
+      (C(id), C(name), C(size), C(state), C(location), C(volume_type), C(node), C(node_id), C(device), C(tags), C(extra));
+      only when V(volumes) is in O(gather).
+  returned: when gathered
+  type: list
+  elements: dict
+snapshots:
+  description:
+    - The matching volume snapshots of the account, each with the keys of M(cloudmesh.libcloud.libcloud_volume_snapshot)'s
+      RV(cloudmesh.libcloud.libcloud_volume_snapshot#module:snapshot) (C(id), C(name), C(size), C(state), C(volume_id),
+      C(description), C(created), C(extra)); only when V(snapshots) is in O(gather).
+  returned: when gathered
+  type: list
+  elements: dict
 '''
 
 import fnmatch
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import image_to_dict, location_to_dict, size_to_dict
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import list_images
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.key_pairs import key_pair_to_dict, list_key_pairs
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import list_images, nodes_by_id
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.snapshots import list_snapshots, snapshot_to_dict
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.volumes import list_volumes, volume_to_dict
 
 
 def _matches(item, pattern):
@@ -128,10 +185,13 @@ def _matches(item, pattern):
 
 class CloudInfoModule(LibcloudModule):
     argument_spec = dict(
-        gather=dict(type='list', elements='str', choices=['images', 'sizes', 'locations'],
+        gather=dict(type='list', elements='str', choices=['images', 'sizes', 'locations', 'key_pairs', 'volumes', 'snapshots'],
                     default=['images', 'sizes', 'locations']),
         image_filter=dict(type='str'),
         size_filter=dict(type='str'),
+        key_pair_filter=dict(type='str', no_log=False),
+        volume_filter=dict(type='str'),
+        snapshot_filter=dict(type='str'),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -146,7 +206,23 @@ class CloudInfoModule(LibcloudModule):
             result['sizes'] = [size_to_dict(size) for size in self.driver.list_sizes() if _matches(size, pattern)]
         if 'locations' in gather:
             result['locations'] = [location_to_dict(location) for location in self.driver.list_locations()]
+        if 'key_pairs' in gather:
+            pattern = self.params['key_pair_filter']
+            result['key_pairs'] = [key_pair_to_dict(pair) for pair in list_key_pairs(self.driver)
+                                   if not pattern or fnmatch.fnmatchcase(pair.name or '', pattern)]
+        if 'volumes' in gather:
+            result['volumes'] = self.volumes(self.params['volume_filter'])
+        if 'snapshots' in gather:
+            pattern = self.params['snapshot_filter']
+            result['snapshots'] = [snapshot_to_dict(self.driver, snapshot) for snapshot in list_snapshots(self.driver) if _matches(snapshot, pattern)]
         return result
+
+    def volumes(self, pattern):
+        found = [volume for volume in list_volumes(self.driver) if _matches(volume, pattern)]
+        # The names of the nodes they are attached to, in one listing.
+        node_ids = set(adapter_for(self.driver).volume_attachment(volume)[0] for volume in found) - {None}
+        names = dict((ident, node.name) for ident, node in nodes_by_id(self.driver, sorted(node_ids)).items())
+        return [volume_to_dict(self.driver, volume, names) for volume in found]
 
 
 def main():

@@ -119,6 +119,30 @@ class Ec2CompatibleAdapter(GenericAdapter):
     def tag_method(self):
         return 'incremental'
 
+    def volumes(self, name=None):
+        return self.driver.list_volumes(ex_filters={'tag:Name': [literal(name)]} if name else None)
+
+    def volume_by_id(self, ident):
+        # A filter, not VolumeId: an id the server does not know (any more) is just missing, not an error.
+        return next(iter(self.driver.list_volumes(ex_filters={'volume-id': [ident]})), None)
+
+    def create_volume_arguments(self, volume_type):
+        # libcloud asks for "standard" (magnetic) volumes unless told otherwise; None lets EC2 apply its default (gp2/gp3).
+        return {'ex_volume_type': volume_type}
+
+    def snapshots(self):
+        # Without an owner, DescribeSnapshots lists every public snapshot of every account.
+        return self.driver.list_snapshots(owner='self')
+
+    def create_snapshot(self, volume, name, description):
+        # libcloud's create_volume_snapshot writes the name as the description; EC2 keeps the name in the Name tag.
+        driver = self.driver
+        params = {'Action': 'CreateSnapshot', 'VolumeId': volume.id, 'Description': description or name}
+        snapshot = driver._to_snapshot(driver.connection.request(driver.path, params=params).object, name)  # pylint: disable=protected-access
+        if driver.ex_create_tags(snapshot, {'Name': name}):
+            snapshot.extra['tags'] = {'Name': name}
+        return snapshot
+
 
 class Ec2Adapter(Ec2CompatibleAdapter):
     def node_pages(self):

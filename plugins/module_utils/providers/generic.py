@@ -57,6 +57,20 @@ def security_groups_by_name(driver, names):
     return [groups[name] for name in names]
 
 
+def offered(driver, what, call, *args, **kwargs):
+    """``call(*args, **kwargs)``; when the cloud answers that it has no such API at all (HTTP 404, 405 or 501 to a
+    listing or a create, or a driver without the method), one line says so instead of the server's error page."""
+    try:
+        return call(*args, **kwargs)
+    except NotImplementedError:
+        raise LibcloudModuleError('libcloud\'s %s cannot manage %s' % (type(driver).__name__, what)) from None
+    except Exception as exc:
+        status = retries.http_status(exc)
+        if status not in (404, 405, 501):
+            raise
+        raise LibcloudModuleError('this cloud does not offer %s through libcloud\'s %s (HTTP %d)' % (what, type(driver).__name__, status)) from None
+
+
 def remove_file(path):
     """Remove a staging or temporary file of ours, if it is still there (a failure to do so must not hide the
     error that is being reported)."""
@@ -160,6 +174,63 @@ class GenericAdapter:
         if hasattr(driver, 'ex_set_node_labels'):
             return 'labels'
         return None
+
+    # -- key pairs, volumes and snapshots: key_pairs.py, volumes.py and snapshots.py ask these ----------------------
+
+    def key_pairs(self):
+        return self.driver.list_key_pairs()
+
+    def volumes(self, name=None):
+        """Volumes; ``name`` is only a hint to narrow the listing where the server can (the caller filters)."""
+        return self.driver.list_volumes()
+
+    def volume_by_id(self, ident):
+        return next((volume for volume in self.driver.list_volumes() if str(volume.id) == ident), None)
+
+    @staticmethod
+    def volume_zone(volume):
+        extra = volume.extra or {}
+        zone = extra.get('zone') or extra.get('availability_zone') or extra.get('location')
+        return None if zone is None else str(getattr(zone, 'name', zone))
+
+    @staticmethod
+    def volume_type(volume):
+        extra = volume.extra or {}
+        return extra.get('volume_type') or extra.get('type')
+
+    @staticmethod
+    def volume_attachment(volume):
+        """``(node id, device)`` of the node the volume is attached to, or ``(None, None)``."""
+        extra = volume.extra or {}
+        if extra.get('instance_id'):
+            return str(extra['instance_id']), extra.get('device')
+        for attachment in extra.get('attachments') or []:
+            node_id = attachment.get('serverId') or attachment.get('server_id')
+            if node_id:
+                return str(node_id), attachment.get('device')
+        return None, None
+
+    def create_volume_arguments(self, volume_type):
+        """create_volume keyword arguments for ``volume_type`` (None: the provider's default)."""
+        return {'ex_volume_type': volume_type} if volume_type else {}
+
+    def snapshots(self):
+        return self.driver.list_snapshots()
+
+    def create_snapshot(self, volume, name, description):
+        kwargs = {}
+        if description and 'ex_description' in inspect.signature(self.driver.create_volume_snapshot).parameters:
+            kwargs['ex_description'] = description
+        return self.driver.create_volume_snapshot(volume, name=name, **kwargs)
+
+    @staticmethod
+    def snapshot_volume_id(snapshot):
+        volume_id = (snapshot.extra or {}).get('volume_id')
+        return None if volume_id is None else str(volume_id)
+
+    @staticmethod
+    def snapshot_description(snapshot):
+        return (snapshot.extra or {}).get('description')
 
     # -- object storage: buckets and objects ask these --------------------------------------------------------------
 

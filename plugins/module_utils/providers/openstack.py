@@ -69,6 +69,10 @@ class OpenStackAdapter(GenericAdapter):
     def tag_method(self):
         return 'metadata'
 
+    def snapshots(self):
+        # libcloud's OpenStack drivers name the listing of every snapshot ex_list_snapshots.
+        return self.driver.ex_list_snapshots()
+
 
 class SwiftAdapter(GenericAdapter):
 
