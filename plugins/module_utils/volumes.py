@@ -90,7 +90,8 @@ def settle(driver, volume, deadline, done, doing):
 
 def is_attached_to(driver, node_id):
     adapter = adapter_for(driver)
-    return lambda volume: volume is not None and adapter.volume_attachment(volume)[0] == node_id and state_name(volume.state) == 'inuse'
+    return lambda volume: (volume is not None and adapter.volume_attachment(volume)[0] == node_id and state_name(volume.state) == 'inuse'
+                           and adapter.attachment_settled(volume))
 
 
 def is_detached(driver):

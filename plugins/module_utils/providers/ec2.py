@@ -126,6 +126,11 @@ class Ec2CompatibleAdapter(GenericAdapter):
         # A filter, not VolumeId: an id the server does not know (any more) is just missing, not an error.
         return next(iter(self.driver.list_volumes(ex_filters={'volume-id': [ident]})), None)
 
+    @staticmethod
+    def attachment_settled(volume):
+        # An attaching volume is already "in-use" on EC2; its attachment's own status says when it is done.
+        return (volume.extra or {}).get('attachment_status') in (None, 'attached')
+
     def create_volume_arguments(self, volume_type):
         # libcloud asks for "standard" (magnetic) volumes unless told otherwise; None lets EC2 apply its default (gp2/gp3).
         return {'ex_volume_type': volume_type}

@@ -210,6 +210,11 @@ class GenericAdapter:
                 return str(node_id), attachment.get('device')
         return None, None
 
+    @staticmethod
+    def attachment_settled(volume):
+        """Whether an attached volume has finished attaching (the volume's state alone tells, by default)."""
+        return True
+
     def create_volume_arguments(self, volume_type):
         """create_volume keyword arguments for ``volume_type`` (None: the provider's default)."""
         return {'ex_volume_type': volume_type} if volume_type else {}

@@ -74,3 +74,10 @@ def test_bad_input_fails_before_any_request(params, words):
     reconciler = VolumeReconciler(SimpleNamespace(), base)  # a driver that would fail any request
     with pytest.raises(LibcloudModuleError, match=words):
         reconciler.validate()
+
+
+@pytest.mark.parametrize('status, settled', [('attaching', False), ('attached', True), ('detaching', False), (None, True)])
+def test_ec2_attachment_settles_when_its_own_status_says_attached(status, settled):
+    from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.ec2 import Ec2Adapter
+    assert Ec2Adapter.attachment_settled(volume(instance_id='i-1', attachment_status=status)) is settled
+    assert GenericAdapter.attachment_settled(volume(instance_id='i-1', attachment_status=status)) is True
