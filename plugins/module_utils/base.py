@@ -95,3 +95,16 @@ class LibcloudModule:
 
     def one_line(self, exc):
         return describe_exception(exc, secret_values(self.connection))
+
+
+def wait_options(timeout):
+    """The ``wait`` and ``wait_timeout`` options of a module that waits, ``timeout`` seconds by default."""
+    return dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=timeout))
+
+
+class WaitingModule(LibcloudModule):
+    """A module that waits for the cloud to settle (see :func:`wait_options`)."""
+
+    def deadline_seconds(self):
+        # Creating, waiting and every retry on the way share the one wait_timeout.
+        return self.params['wait_timeout']

@@ -197,6 +197,10 @@ class KeyPairReconciler:
             after = self._present(pair, result)
         result['key_pair'] = after
         if diff:
+            # The declared key, in check mode and real runs alike (EC2 does not show a stored public key).
+            declared = (self.params.get('public_key') or '').strip() or None
+            if after and declared and result['changed']:
+                after = dict(after, public_key=after['public_key'] or declared)
             result['diff'] = dict(before=self._diff_view(key_pair_to_dict(pair) if pair is not None else None),
                                   after=self._diff_view(after))
         return result

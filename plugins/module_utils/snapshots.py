@@ -19,14 +19,14 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import 
 DONE, FAILED, GONE = 'available', 'error', ('deleted', 'deleting')
 
 
-def list_snapshots(driver):
-    return offered(driver, 'volume snapshots', adapter_for(driver).snapshots)
+def list_snapshots(driver, name=None, ident=None):
+    """Snapshots (``name`` and ``ident`` narrow the listing where the server can; the caller filters)."""
+    return offered(driver, 'volume snapshots', adapter_for(driver).snapshots, name, ident)
 
 
-def find_snapshot(driver, name, snapshots=None):
+def find_snapshot(driver, name):
     """The one snapshot called ``name``, or None; two or more fail, listing their ids."""
-    found = [snap for snap in (list_snapshots(driver) if snapshots is None else snapshots)
-             if snap.name == name and state_name(snap.state) not in GONE]
+    found = [snap for snap in list_snapshots(driver, name) if snap.name == name and state_name(snap.state) not in GONE]
     if len(found) > 1:
         raise LibcloudModuleError('snapshot %r: %d snapshots have this name (%s); remove all but one'
                                   % (name, len(found), ', '.join(sorted(str(snap.id) for snap in found))))
@@ -107,7 +107,8 @@ class SnapshotReconciler:
         ident = str(snapshot.id)
 
         def probe():
-            seen = next((snap for snap in list_snapshots(self.driver) if str(snap.id) == ident and state_name(snap.state) not in GONE), None)
+            seen = next((snap for snap in list_snapshots(self.driver, ident=ident)
+                         if str(snap.id) == ident and state_name(snap.state) not in GONE), None)
             return done(seen), seen
 
         try:

@@ -155,6 +155,9 @@ class VolumeReconciler:
             if self.params.get('device') and device and device != self.params['device']:
                 self.mismatches.append(dict(name=volume.name, id=str(volume.id), option='device', requested=self.params['device'], actual=device))
             return volume
+        if self.params.get('device') is None and 'device' in volumes.required_attach_arguments(self.driver):
+            raise LibcloudModuleError('device is needed to attach volume %s to node %s on this provider, for example /dev/sdf'
+                                      % (volume.name, node.name))
         self.changed = True
         if self.check_mode:
             volume.extra = dict(volume.extra or {}, instance_id=str(node.id), device=self.params.get('device'), attachments=[])

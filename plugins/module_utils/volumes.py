@@ -10,6 +10,8 @@ adapter answers (module_utils/providers/).
 
 from __future__ import annotations
 
+import inspect
+
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, node_tags, node_to_dict, state_name
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
@@ -115,6 +117,13 @@ def create_volume(driver, name, size, location=None, volume_type=None, extra=Non
         arguments['location'] = location
     return offered(driver, 'block volumes', retries.create_once, driver, lambda: driver.create_volume(size, name, **arguments),
                    lambda: find_volume(driver, name))
+
+
+def required_attach_arguments(driver):
+    """The arguments the driver's attach_volume cannot do without (EC2's needs the device)."""
+    parameters = inspect.signature(driver.attach_volume).parameters
+    return [name for name, parameter in parameters.items() if parameter.default is inspect.Parameter.empty
+            and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)]
 
 
 def attach(driver, volume, node, device):

@@ -247,12 +247,12 @@ diff:
   sample: {"before": {"state": "stopped", "tags": {"Name": "web-1"}}, "after": {"state": "running", "tags": {"Name": "web-1"}}}
 '''
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import WaitingModule, wait_options
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_reconcile import NodeReconciler
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import STATES, validate
 
 
-class NodeModule(LibcloudModule):
+class NodeModule(WaitingModule):
     argument_spec = dict(
         name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=list(STATES)),
@@ -266,14 +266,9 @@ class NodeModule(LibcloudModule):
         purge_tags=dict(type='bool', default=False),
         extra=dict(type='dict'),
         count=dict(type='int'),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=600),
+        **wait_options(600)
     )
     module_kwargs = dict(supports_check_mode=True)
-
-    def deadline_seconds(self):
-        # Creating, waiting and every retry on the way share the one wait_timeout.
-        return self.params['wait_timeout']
 
     def run(self):
         # Bad input fails before anything talks to the provider.

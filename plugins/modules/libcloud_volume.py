@@ -203,11 +203,11 @@ diff:
            "after": {"size": 20, "location": "us-east-1a", "volume_type": "gp3", "node": "web-1", "device": "/dev/sdf", "tags": {"Name": "web-1-data"}}}
 '''
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import WaitingModule, wait_options
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.volume_reconcile import VolumeReconciler
 
 
-class VolumeModule(LibcloudModule):
+class VolumeModule(WaitingModule):
     argument_spec = dict(
         name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
@@ -219,13 +219,9 @@ class VolumeModule(LibcloudModule):
         purge_tags=dict(type='bool', default=False),
         node=dict(type='str'),
         device=dict(type='str'),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=300),
+        **wait_options(300)
     )
     module_kwargs = dict(supports_check_mode=True)
-
-    def deadline_seconds(self):
-        return self.params['wait_timeout']
 
     def run(self):
         reconciler = VolumeReconciler(self.driver, self.params, check_mode=self.check_mode, warn=self.warn, deadline=self.deadline)

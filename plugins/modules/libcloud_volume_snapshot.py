@@ -108,23 +108,19 @@ diff:
   sample: {"before": {}, "after": {"name": "web-1-data-before-upgrade", "volume_id": "vol-0123456789abcdef0", "description": "before", "size": 20}}
 '''
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import WaitingModule, wait_options
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.snapshots import SnapshotReconciler
 
 
-class VolumeSnapshotModule(LibcloudModule):
+class VolumeSnapshotModule(WaitingModule):
     argument_spec = dict(
         name=dict(type='str', required=True),
         volume=dict(type='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         description=dict(type='str'),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=600),
+        **wait_options(600)
     )
     module_kwargs = dict(supports_check_mode=True)
-
-    def deadline_seconds(self):
-        return self.params['wait_timeout']
 
     def run(self):
         reconciler = SnapshotReconciler(self.driver, self.params, check_mode=self.check_mode, warn=self.warn, deadline=self.deadline)

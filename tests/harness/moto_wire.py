@@ -9,7 +9,11 @@ function named after what it fixes:
 - ``strip_error_namespace``: error documents carry a namespace AWS does not send (error messages are lost);
 - ``renumber_list_params``: lists indexed from 0 (``ResourceId.0``, ``Tag.0.Key``) are rejected;
 - ``add_missing_return``: no ``<return>true</return>`` on RebootInstances, CreateTags, DeleteTags, ...
-- ``drop_error_type``: error documents carry a ``<Type>`` element that makes libcloud's error parser crash.
+- ``drop_error_type``: error documents carry a ``<Type>`` element that makes libcloud's error parser crash;
+- ``add_utf8_charset``: ``text/xml`` answers without a charset (requests then decodes them as ISO-8859-1);
+- ``add_detach_instance_id``: DetachVolume without ``InstanceId`` (all libcloud sends) answers HTTP 500; AWS
+  detaches the volume from whichever instance holds it. The instance is looked up in moto's own state
+  (``moto_attached_instance``).
 
 ``MotoWireFix`` applies them to EC2 requests only. Nothing else changes: S3 and every other service pass
 through untouched, and EC2 semantics (pagination with ``nextToken`` included) stay moto's.
@@ -20,7 +24,8 @@ S3 included, and only there:
 - ``resign_for_moto``: moto cannot verify a SigV4 signature over the ``User-Agent`` header, which libcloud
   signs, nor one over a request that ``renumber_list_params`` has changed. The middleware verifies the
   client's signature itself, exactly as AWS would, and only when it is right signs the request again, with
-  the secret moto holds for that key, in the form moto's check computes.
+  the secret moto holds for that key, in the form moto's check computes. ``add_detach_instance_id`` changes the
+  request too: it runs before, so the request moto receives is the one signed again.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import hashlib
 import hmac
 import io
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qs, quote, unquote_plus, urlsplit
 
 from botocore.auth import SIGNED_HEADERS_BLACKLIST, S3SigV4Auth, SigV4Auth
@@ -180,6 +186,25 @@ def drop_error_type(body: bytes) -> bytes:
     return _ERROR_TYPE.sub(b'', body)
 
 
+def add_detach_instance_id(encoded: str, attached_instance: Callable[[str], str | None]) -> str:
+    """Name the instance in a DetachVolume request that names none, as AWS works it out for itself.
+
+    libcloud 3.9.1's ``detach_volume`` sends ``Action=DetachVolume&VolumeId=vol-...`` only; AWS detaches the
+    volume from the instance it is attached to, while moto 5.2.5 looks up instance ``None`` and answers HTTP 500.
+    ``encoded`` is a query string or form body; ``attached_instance(volume_id)`` gives the id of the instance the
+    volume is attached to, or None. Only a DetachVolume with a VolumeId and no InstanceId, of a volume that is
+    attached, gains ``&InstanceId=...``; anything else (a detached or unknown volume included) is returned
+    unchanged, for moto to answer with its own error.
+    """
+    params = parse_qs(encoded, keep_blank_values=True)
+    if params.get('Action') != ['DetachVolume'] or 'InstanceId' in params or not params.get('VolumeId'):
+        return encoded
+    instance_id = attached_instance(params['VolumeId'][0])
+    if not instance_id:
+        return encoded
+    return encoded + '&InstanceId=' + quote(instance_id, safe='')
+
+
 def parse_sigv4_authorization(value: str) -> dict | None:
     """The parts of a SigV4 ``Authorization`` header (key, date, region, service, signed_headers, signature), or None."""
     match = _SIGV4_AUTHORIZATION.match(value or '')
@@ -298,12 +323,12 @@ def is_ec2_request(environ: dict) -> bool:
     return bool(match) and match.group(1) == 'ec2'
 
 
-def _renumber_form_body(environ: dict) -> str:
-    """Renumber the list parameters of a form-encoded body in place; return the (new) body text."""
+def _rewrite_form_body(environ: dict, rewrite: Callable[[str], str]) -> str:
+    """Apply ``rewrite`` to a form-encoded body in place; return the (new) body text."""
     if not environ.get('CONTENT_TYPE', '').startswith(_FORM_CONTENT_TYPE) or not environ.get('CONTENT_LENGTH'):
         return ''
     # latin-1 maps bytes to text one to one, so the body round-trips exactly.
-    body = renumber_list_params(environ['wsgi.input'].read(int(environ['CONTENT_LENGTH'])).decode('latin-1'))
+    body = rewrite(environ['wsgi.input'].read(int(environ['CONTENT_LENGTH'])).decode('latin-1'))
     data = body.encode('latin-1')
     environ['wsgi.input'] = io.BytesIO(data)
     environ['CONTENT_LENGTH'] = str(len(data))
@@ -356,6 +381,24 @@ def moto_secret_for(access_key_id: str) -> str | None:
     return None
 
 
+def moto_attached_instance(volume_id: str, region: str, access_key_id: str) -> str | None:
+    """The id of the instance a volume is attached to in moto's EC2 state, or None (detached, unknown, bad region).
+
+    The account is the one moto itself serves the request from (``get_account_id_from``: the IAM account that
+    holds the access key, else ``DEFAULT_ACCOUNT_ID``), the region the one of the request's SigV4 scope.
+    """
+    from moto.ec2.models import ec2_backends
+    from moto.iam.models import get_account_id_from
+
+    try:
+        backend = ec2_backends[get_account_id_from(access_key_id)][region]
+    except KeyError:
+        return None
+    volume = backend.volumes.get(volume_id)
+    attachment = volume.attachment if volume is not None else None
+    return attachment.instance.id if attachment is not None else None
+
+
 class MotoWireFix:
     """WSGI middleware: apply the corrections above to EC2 requests and responses, pass the rest through.
 
@@ -363,19 +406,25 @@ class MotoWireFix:
     because moto checks no signature unless INITIAL_NO_AUTH_ACTION_COUNT is set (LocalCloud makes sure it is
     not). With ``secret_for`` (a function from access key id to secret, or None for a key it does not know),
     signed requests that moto's check would wrongly refuse are signed again (``resign_for_moto``).
+
+    ``attached_instance`` (volume id, region, access key id) -> instance id or None: where a DetachVolume without
+    InstanceId finds its instance; moto's own state by default (the middleware runs in moto's process).
     """
 
-    def __init__(self, app, secret_for=None):
+    def __init__(self, app, secret_for=None, attached_instance=moto_attached_instance):
         self.app = app
         self.secret_for = secret_for
+        self.attached_instance = attached_instance
 
     def __call__(self, environ, start_response):
         ec2 = is_ec2_request(environ)
         signed = self._as_signed(environ) if self.secret_for is not None else None
         action = ''
         if ec2:
-            environ['QUERY_STRING'] = renumber_list_params(environ.get('QUERY_STRING', ''))
-            action = _action(environ['QUERY_STRING'], _renumber_form_body(environ))
+            # Every request change happens here, before _sign_for_moto compares what was signed with what is sent.
+            fix_request = self._request_fix(environ)
+            environ['QUERY_STRING'] = fix_request(environ.get('QUERY_STRING', ''))
+            action = _action(environ['QUERY_STRING'], _rewrite_form_body(environ, fix_request))
         if signed is not None:
             self._sign_for_moto(environ, signed)
         if not ec2:
@@ -405,6 +454,15 @@ class MotoWireFix:
         headers.append(('Content-Length', str(len(body))))
         start_response(response['status'], headers, response['exc_info'])
         return [body]
+
+    def _request_fix(self, environ: dict) -> Callable[[str], str]:
+        """The corrections of an EC2 query string or form body, for this request's region and access key."""
+        authorization = parse_sigv4_authorization(environ.get('HTTP_AUTHORIZATION', '')) or {}
+
+        def attached_instance(volume_id: str) -> str | None:
+            return self.attached_instance(volume_id, authorization.get('region', ''), authorization.get('key', ''))
+
+        return lambda encoded: add_detach_instance_id(renumber_list_params(encoded), attached_instance)
 
     @staticmethod
     def _body_takes_part(environ: dict) -> bool:

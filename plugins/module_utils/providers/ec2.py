@@ -135,9 +135,17 @@ class Ec2CompatibleAdapter(GenericAdapter):
         # libcloud asks for "standard" (magnetic) volumes unless told otherwise; None lets EC2 apply its default (gp2/gp3).
         return {'ex_volume_type': volume_type}
 
-    def snapshots(self):
-        # Without an owner, DescribeSnapshots lists every public snapshot of every account.
-        return self.driver.list_snapshots(owner='self')
+    def snapshots(self, name=None, ident=None):
+        # Without an owner, DescribeSnapshots lists every public snapshot of every account; a name or id is
+        # looked for by the server (libcloud's list_snapshots takes no filter).
+        driver = self.driver
+        params = {'Action': 'DescribeSnapshots', 'Owner.1': 'self'}
+        filters = {'tag:Name': [literal(name)]} if name else {}
+        if ident:
+            filters['snapshot-id'] = [ident]
+        if filters:
+            params.update(driver._build_filters(filters))  # pylint: disable=protected-access
+        return driver._to_snapshots(driver.connection.request(driver.path, params=params).object)  # pylint: disable=protected-access
 
     def create_snapshot(self, volume, name, description):
         # libcloud's create_volume_snapshot writes the name as the description; EC2 keeps the name in the Name tag.

@@ -219,7 +219,8 @@ class GenericAdapter:
         """create_volume keyword arguments for ``volume_type`` (None: the provider's default)."""
         return {'ex_volume_type': volume_type} if volume_type else {}
 
-    def snapshots(self):
+    def snapshots(self, name=None, ident=None):
+        """Snapshots; ``name`` and ``ident`` only narrow the listing where the server can (the caller filters)."""
         return self.driver.list_snapshots()
 
     def create_snapshot(self, volume, name, description):

@@ -69,7 +69,7 @@ class OpenStackAdapter(GenericAdapter):
     def tag_method(self):
         return 'metadata'
 
-    def snapshots(self):
+    def snapshots(self, name=None, ident=None):
         # libcloud's OpenStack drivers name the listing of every snapshot ex_list_snapshots.
         return self.driver.ex_list_snapshots()
 

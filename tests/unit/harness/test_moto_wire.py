@@ -7,6 +7,7 @@ import ast
 import inspect
 import io
 import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs
 
 import pytest
 from libcloud.compute.drivers import ec2 as libcloud_ec2
@@ -15,10 +16,12 @@ from tests.harness.moto_wire import (
     BOOLEAN_RESULT_ACTIONS,
     EC2_NAMESPACE,
     MotoWireFix,
+    add_detach_instance_id,
     add_missing_return,
     add_utf8_charset,
     fix_namespace,
     is_ec2_request,
+    moto_attached_instance,
     renumber_list_params,
     strip_error_namespace,
 )
@@ -204,3 +207,98 @@ def test_middleware_passes_s3_through_untouched():
     answer = call(MotoWireFix(moto), S3_AUTHORIZATION, query='list-type=2&prefix=Tag.0.Key', body=b'Tag.0.Key=a')
     assert moto.seen == {'query': 'list-type=2&prefix=Tag.0.Key', 'length': 11, 'body': b'Tag.0.Key=a'}
     assert answer['body'] == body
+
+
+# Volume id -> the instance it is attached to, as moto's state would answer (vol-2 is detached).
+ATTACHED = {'vol-1': 'i-1'}
+
+
+@pytest.mark.parametrize('encoded, expected', [
+    pytest.param('Action=DetachVolume&VolumeId=vol-1&Version=2016-11-15',
+                 'Action=DetachVolume&VolumeId=vol-1&Version=2016-11-15&InstanceId=i-1', id='libcloud'),
+    pytest.param('Action=DetachVolume&Force=1&VolumeId=vol-1', 'Action=DetachVolume&Force=1&VolumeId=vol-1&InstanceId=i-1',
+                 id='forced'),
+    pytest.param('Action=DetachVolume&VolumeId=vol-1&InstanceId=i-9', 'Action=DetachVolume&VolumeId=vol-1&InstanceId=i-9',
+                 id='instance-named'),
+    pytest.param('Action=DetachVolume&VolumeId=vol-2', 'Action=DetachVolume&VolumeId=vol-2', id='not-attached'),
+    pytest.param('Action=DetachVolume&VolumeId=vol-404', 'Action=DetachVolume&VolumeId=vol-404', id='unknown-volume'),
+    pytest.param('Action=DetachVolume', 'Action=DetachVolume', id='no-volume'),
+    pytest.param('Action=DeleteVolume&VolumeId=vol-1', 'Action=DeleteVolume&VolumeId=vol-1', id='other-action'),
+    pytest.param('', '', id='empty'),
+])
+def test_add_detach_instance_id(encoded, expected):
+    assert add_detach_instance_id(encoded, ATTACHED.get) == expected
+
+
+def test_add_detach_instance_id_looks_up_only_a_detach_without_instance():
+    looked_up = []
+    for encoded in ('Action=DeleteVolume&VolumeId=vol-1', 'Action=DetachVolume&VolumeId=vol-1&InstanceId=i-1',
+                    'Action=DetachVolume&VolumeId=vol-2'):
+        add_detach_instance_id(encoded, looked_up.append)
+    assert looked_up == ['vol-2']
+
+
+def test_add_detach_instance_id_lets_moto_read_the_instance():
+    fixed = add_detach_instance_id('Action=DetachVolume&VolumeId=vol-1', {'vol-1': 'i-0a+b c'}.get)
+    assert parse_qs(fixed) == {'Action': ['DetachVolume'], 'VolumeId': ['vol-1'], 'InstanceId': ['i-0a+b c']}
+
+
+class Lookups:
+    """A stand-in for moto's state: records each (volume id, region, access key) asked about."""
+
+    def __init__(self, attached):
+        self.attached = attached
+        self.asked = []
+
+    def __call__(self, volume_id, region, access_key_id):
+        self.asked.append((volume_id, region, access_key_id))
+        return self.attached.get(volume_id)
+
+
+@pytest.mark.parametrize('form', [False, True], ids=['query', 'form-body'])
+def test_middleware_names_the_instance_of_a_detach(form):
+    moto = StandInApp('200 OK', moto_response('DetachVolume'))
+    lookups = Lookups(ATTACHED)
+    request = 'Action=DetachVolume&VolumeId=vol-1&Version=2016-11-15'
+    authorization = EC2_AUTHORIZATION.replace('us-east-1', 'eu-west-2')
+    if form:
+        call(MotoWireFix(moto, attached_instance=lookups), authorization, body=request.encode())
+        expected = request.encode() + b'&InstanceId=i-1'
+        assert (moto.seen['body'], moto.seen['length']) == (expected, len(expected))
+    else:
+        call(MotoWireFix(moto, attached_instance=lookups), authorization, query=request)
+        assert moto.seen['query'] == request + '&InstanceId=i-1'
+    assert lookups.asked == [('vol-1', 'eu-west-2', 'AKIDLOCALTESTKEY')]
+
+
+def test_middleware_leaves_a_detached_volume_to_moto():
+    moto = StandInApp('400 BAD REQUEST', moto_error('IncorrectState'))
+    answer = call(MotoWireFix(moto, attached_instance=Lookups(ATTACHED)), EC2_AUTHORIZATION,
+                  query='Action=DetachVolume&VolumeId=vol-2')
+    assert moto.seen['query'] == 'Action=DetachVolume&VolumeId=vol-2'
+    assert answer['status'] == '400 BAD REQUEST'
+
+
+def test_middleware_never_looks_up_s3():
+    lookups = Lookups(ATTACHED)
+    moto = StandInApp('200 OK', b'<x/>')
+    call(MotoWireFix(moto, attached_instance=lookups), S3_AUTHORIZATION, query='Action=DetachVolume&VolumeId=vol-1')
+    assert (moto.seen['query'], lookups.asked) == ('Action=DetachVolume&VolumeId=vol-1', [])
+
+
+def test_moto_attached_instance_reads_motos_state():
+    """In process (mock_aws): the lookup the server's middleware makes, in the account and region of the request."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        ec2 = boto3.client('ec2', region_name='eu-west-1', aws_access_key_id='AKIDLOCALTESTKEY', aws_secret_access_key='x')
+        image_id = ec2.describe_images()['Images'][0]['ImageId']
+        instance_id = ec2.run_instances(ImageId=image_id, MinCount=1, MaxCount=1, Placement={'AvailabilityZone': 'eu-west-1a'})['Instances'][0]['InstanceId']
+        attached, detached = (ec2.create_volume(Size=1, AvailabilityZone='eu-west-1a')['VolumeId'] for dummy in range(2))
+        ec2.attach_volume(VolumeId=attached, InstanceId=instance_id, Device='/dev/sdf')
+        assert moto_attached_instance(attached, 'eu-west-1', 'AKIDLOCALTESTKEY') == instance_id
+        assert moto_attached_instance(detached, 'eu-west-1', 'AKIDLOCALTESTKEY') is None
+        assert moto_attached_instance('vol-0123456789abcdef0', 'eu-west-1', 'AKIDLOCALTESTKEY') is None
+        assert moto_attached_instance(attached, 'us-east-1', 'AKIDLOCALTESTKEY') is None
+        assert moto_attached_instance(attached, 'nowhere-1', 'AKIDLOCALTESTKEY') is None
