@@ -1,5 +1,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The vault-first workflow: playbooks/provision.yml and teardown.yml with the demo inventory's vaulted clouds."""
+"""The vault-first workflow: playbooks/provision.yml and teardown.yml with the demo inventory's vaulted clouds.
+
+The demo fleet gives demo-db a key pair imported from a public key, a 1 GiB volume at /dev/sdf and a snapshot of it:
+each is checked with boto3, independently of the role's report."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ INVENTORY = REPO_ROOT / 'playbooks' / 'inventory' / 'demo'
 PASSWORD_FILE = INVENTORY / 'DEMO-ONLY-vault-password.txt'
 BUCKET = 'cloudmesh-demo-bucket'
 NODE_NAMES = {'demo-web-1', 'demo-web-2', 'demo-db'}
+KEY_PAIR, VOLUME, SNAPSHOT = 'demo-key', 'demo-db-sdf', 'demo-db-sdf-snapshot'
 
 
 def recap(run):
@@ -28,11 +32,31 @@ def play(name, local_cloud, workdir, **kwargs):
                         env={'DEMO_AWS_PORT': local_cloud.port}, callback='default', **kwargs)
 
 
-def live_nodes(local_cloud):
+def instances(local_cloud):
+    """{Name tag: instance} of the instances that are not terminated."""
     client = local_cloud.boto3_client('ec2', 'us-east-1')
     reservations = client.describe_instances(Filters=[{'Name': 'instance-state-name', 'Values': ['pending', 'running', 'stopping', 'stopped']}])
-    return {tag['Value']: instance['State']['Name'] for reservation in reservations['Reservations'] for instance in reservation['Instances']
+    return {tag['Value']: instance for reservation in reservations['Reservations'] for instance in reservation['Instances']
             for tag in instance.get('Tags', []) if tag['Key'] == 'Name'}
+
+
+def live_nodes(local_cloud):
+    return {name: instance['State']['Name'] for name, instance in instances(local_cloud).items()}
+
+
+def named(resources):
+    """{Name tag: resource} of EC2 volumes or snapshots."""
+    return {tag['Value']: resource for resource in resources for tag in resource.get('Tags', []) if tag['Key'] == 'Name'}
+
+
+def storage(local_cloud):
+    """The key pair names, and the volumes and snapshots by Name tag."""
+    client = local_cloud.boto3_client('ec2', 'us-east-1')
+    # moto ignores OwnerIds=['self'] and lists its ~1,300 AMI snapshots (untagged): the filter keeps this fast.
+    tagged = [{'Name': 'tag-key', 'Values': ['Name']}]
+    return ({pair['KeyName'] for pair in client.describe_key_pairs()['KeyPairs']},
+            named(client.describe_volumes(Filters=tagged)['Volumes']),
+            named(client.describe_snapshots(OwnerIds=['self'], Filters=tagged)['Snapshots']))
 
 
 def buckets(local_cloud):
@@ -51,6 +75,10 @@ def test_check_mode_on_an_empty_cloud_predicts_and_creates_nothing(empty_cloud, 
     assert recap(run)['changed'] >= 3
     assert live_nodes(empty_cloud) == {}
     assert buckets(empty_cloud) == []
+    assert storage(empty_cloud) == (set(), {}, {})
+    # demo-db does not exist yet, so its volume and snapshot are predicted without asking the cloud.
+    assert 'volume %s would be created and attached to node demo-db, which does not exist yet, and snapshot %s taken of it' % (
+        VOLUME, SNAPSHOT) in run.stdout
 
 
 def test_provision_twice_then_teardown(empty_cloud, tmp_path):
@@ -61,6 +89,19 @@ def test_provision_twice_then_teardown(empty_cloud, tmp_path):
     s3 = empty_cloud.boto3_client('s3', 'us-east-1')
     keys = sorted(item['Key'] for item in s3.list_objects_v2(Bucket=BUCKET)['Contents'])
     assert keys == ['hello.txt', 'site/about.txt', 'site/css/site.css', 'site/index.html']
+    key_pairs, volumes, snapshots = storage(empty_cloud)
+    db = instances(empty_cloud)['demo-db']
+    assert key_pairs == {KEY_PAIR}
+    assert db['KeyName'] == KEY_PAIR
+    public_key = (REPO_ROOT / 'playbooks' / 'files' / 'DEMO-ONLY-demo-key.pub').read_text().split()
+    imported = empty_cloud.boto3_client('ec2', 'us-east-1').describe_key_pairs(KeyNames=[KEY_PAIR], IncludePublicKey=True)['KeyPairs'][0]
+    assert imported['PublicKey'].split()[:2] == public_key[:2]
+    assert set(volumes) == {VOLUME}
+    volume = volumes[VOLUME]
+    assert (volume['Size'], volume['AvailabilityZone']) == (1, db['Placement']['AvailabilityZone'])
+    assert [(item['InstanceId'], item['Device']) for item in volume['Attachments']] == [(db['InstanceId'], '/dev/sdf')]
+    assert set(snapshots) == {SNAPSHOT}
+    assert snapshots[SNAPSHOT]['VolumeId'] == volume['VolumeId']
 
     second = play('provision.yml', empty_cloud, tmp_path / 'second')
     assert second.rc == 0, second.output[-3000:]
@@ -70,15 +111,20 @@ def test_provision_twice_then_teardown(empty_cloud, tmp_path):
     assert down.rc == 0, down.output[-3000:]
     assert live_nodes(empty_cloud) == {}
     assert BUCKET not in buckets(empty_cloud)
+    assert storage(empty_cloud) == (set(), {}, {})
 
 
 def test_roles_hide_items_that_carry_credentials(empty_cloud, tmp_path):
-    """An item with an inline cloud dict would show its secret in the loop results: the roles hide those."""
+    """An item with an inline cloud dict would show its secret in the loop results: the roles hide those, in the
+    key pair, volume and snapshot tasks too."""
     entry = empty_cloud.ec2_cloud_entry('us-east-1')
-    storage = empty_cloud.s3_cloud_entry('us-east-1')
+    store = empty_cloud.s3_cloud_entry('us-east-1')
+    public_key = (REPO_ROOT / 'playbooks' / 'files' / 'DEMO-ONLY-demo-key.pub').read_text().strip()
+    node = {'name': 'inline-node', 'cloud': entry, 'image': 'ami-785db401', 'size': 't3.micro', 'key_pair': 'inline-key',
+            'public_key': public_key, 'volumes': [{'size': 1, 'device': '/dev/sdf', 'snapshot': 'inline-snapshot'}]}
     play = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {
-        'libcloud_nodes': [{'name': 'inline-node', 'cloud': entry, 'image': 'ami-785db401', 'size': 't3.micro'}],
-        'libcloud_buckets': [{'name': 'inline-bucket', 'cloud': storage, 'objects': [{'name': 'a.txt', 'content': 'a'}]}],
+        'libcloud_nodes': [node],
+        'libcloud_buckets': [{'name': 'inline-bucket', 'cloud': store, 'objects': [{'name': 'a.txt', 'content': 'a'}]}],
     }, 'roles': ['cloudmesh.libcloud.libcloud_nodes', 'cloudmesh.libcloud.libcloud_buckets']}]
     run = run_playbook(yaml.safe_dump(play) + '\n', tmp_path, verbosity=3, callback='default')
     assert run.rc == 0, run.output[-3000:]
@@ -86,3 +132,20 @@ def test_roles_hide_items_that_carry_credentials(empty_cloud, tmp_path):
     assert entry['secret'] not in run.output
     assert live_nodes(empty_cloud) == {'inline-node': 'running'}
     assert 'inline-bucket' in buckets(empty_cloud)
+    key_pairs, volumes, snapshots = storage(empty_cloud)
+    assert (key_pairs, set(volumes), set(snapshots)) == ({'inline-key'}, {'inline-node-sdf'}, {'inline-snapshot'})
+
+
+def test_role_refuses_volumes_with_count_before_any_change(tmp_path):
+    """Items the role cannot carry out fail in one message naming them, before any module runs."""
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_nodes': [
+        {'name': 'fleet', 'count': 2, 'cloud': 'nowhere', 'volumes': [{'size': 1, 'device': '/dev/sdf'}]},
+        {'name': 'keyed', 'cloud': 'nowhere', 'public_key': 'ssh-rsa AAAA demo'},
+        {'name': 'unnamed', 'cloud': 'nowhere', 'volumes': [{'size': 1}]},
+    ]}, 'roles': ['cloudmesh.libcloud.libcloud_nodes']}]
+    run = run_playbook(yaml.safe_dump(play) + '\n', tmp_path, callback='default')
+    assert run.rc == 2, run.output[-3000:]
+    assert recap(run)['failed'] == 1 and recap(run)['ok'] == 1  # the role's argument check, then this one
+    assert ('libcloud_nodes: volumes cannot be declared together with count (items fleet); declare each node that has '
+            'volumes as an item of its own; libcloud_nodes: every volume needs a name or a device (items unnamed); '
+            'libcloud_nodes: public_key needs key_pair, the name to import it under (items keyed)') in run.stdout
