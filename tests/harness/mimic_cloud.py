@@ -62,6 +62,17 @@ class MimicCloud(Emulator):
         suffix = secrets.token_hex(4)
         return self.cloud_entry(tenant='tenant-' + suffix, region=region, username='user-' + suffix)
 
+    def cinder_entry(self, entry: dict) -> dict:
+        """``entry`` for libcloud's OpenStack 2.0 driver, whose volumes go to Cinder: mimic's Cinder (service type
+        ``volumev2``) sits in the catalog under another service name than its Nova, which ``ex_force_service_name``
+        selects for every service, so its URL is given as ``ex_force_volume_url``, as on a cloud whose catalog
+        libcloud cannot read."""
+        driver = self.driver(entry)
+        region = entry['options']['ex_force_service_region']
+        url = next(endpoint.url for service in driver.connection.get_service_catalog()._entries  # pylint: disable=protected-access
+                   if service.service_type == 'volumev2' for endpoint in service.endpoints if endpoint.region == region)
+        return dict(entry, options=dict(entry['options'], api_version='2.0', ex_force_volume_url=url))
+
     def driver(self, entry: dict):
         """libcloud's own OpenStack driver for ``entry``, to check the cloud independently of the collection."""
         from libcloud.compute.providers import get_driver

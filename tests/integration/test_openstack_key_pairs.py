@@ -6,8 +6,8 @@ a raw task between two steps of the playbook), never through the collection. The
 (``fresh_entry()``: mimic has no reset).
 
 mimic gives every key pair the same fingerprint (``aa:aa:...``): telling two keys apart needs their public key text,
-which Nova lists. It offers no volumes (the compute driver finds no volume endpoint, Cinder refuses to create):
-libcloud_volume must say so in one line.
+which Nova lists. It offers no volumes: the 1.1 driver's Nova has no os-volumes, and through Cinder (the 2.0 driver,
+``mimic_cloud.cinder_entry``) volumes are listed (none) but a create is refused; libcloud_volume must say so in one line.
 """
 
 from __future__ import annotations
@@ -56,7 +56,12 @@ def steps(mimic_cloud, keys, tmp_path_factory):
         [pair('import', name='os-imp', public_key=keys['a']),
          pair('import ed25519', name='os-ed', public_key=keys['ed']),
          {'name': 'volume', 'ignore_errors': True,
-          'cloudmesh.libcloud.libcloud_volume': {'cloud': 'os', 'name': 'os-vol', 'size': 1}}],
+          'cloudmesh.libcloud.libcloud_volume': {'cloud': 'os', 'name': 'os-vol', 'size': 1}},
+         # Through Cinder (the 2.0 driver): mimic lists volumes (none) but refuses to create one.
+         {'name': 'cinder volumes', 'ignore_errors': True,
+          'cloudmesh.libcloud.libcloud_cloud_info': {'cloud': 'cinder', 'gather': ['volumes']}},
+         {'name': 'cinder volume', 'ignore_errors': True,
+          'cloudmesh.libcloud.libcloud_volume': {'cloud': 'cinder', 'name': 'os-vol', 'size': 1}}],
         [pair('import again', name='os-imp', public_key=keys['a']),
          pair('different key', name='os-imp', public_key=keys['b']),
          {'name': 'info', 'ignore_errors': True,
@@ -73,7 +78,7 @@ def steps(mimic_cloud, keys, tmp_path_factory):
         for number, step in enumerate(plan):
             tasks.extend(step)
             tasks.append({'name': 'view %d' % number, 'changed_when': False, 'ansible.builtin.raw': viewer.command})
-        run = run_playbook(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': {'os': entry}},
+        run = run_playbook(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': {'os': entry, 'cinder': mimic_cloud.cinder_entry(entry)}},
                                             'tasks': tasks}], sort_keys=False), workdir)
     views = [json.loads(run.result('view %d' % number)['stdout']) for number in range(len(plan))]
     final = dict((item.name, item.public_key) for item in driver.list_key_pairs())
@@ -144,3 +149,11 @@ def test_a_volume_fails_in_one_line(steps):
     assert result.get('exception', '(traceback unavailable)') == '(traceback unavailable)'
     assert result.get('changed') in (False, None)
     assert 'Traceback' not in steps['run'].output
+
+
+def test_cinder_lists_volumes_and_a_create_it_refuses_fails_in_one_line(steps):
+    """Through libcloud's 2.0 driver, mimic's Cinder lists its volumes (none) and answers a create with 405."""
+    assert succeeded(steps['run'].result('cinder volumes'))['volumes'] == []
+    result = steps['run'].result('cinder volume')
+    assert result.get('failed') is True, result
+    assert result['msg'] == "this cloud does not offer block volumes through libcloud's OpenStack_2_NodeDriver (HTTP 405)"
