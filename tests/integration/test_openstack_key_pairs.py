@@ -78,7 +78,8 @@ def steps(mimic_cloud, keys, tmp_path_factory):
         for number, step in enumerate(plan):
             tasks.extend(step)
             tasks.append({'name': 'view %d' % number, 'changed_when': False, 'ansible.builtin.raw': viewer.command})
-        run = run_playbook(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': {'os': entry, 'cinder': mimic_cloud.cinder_entry(entry)}},
+        clouds = {'os': entry, 'cinder': mimic_cloud.cinder_entry(entry)}
+        run = run_playbook(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': clouds},
                                             'tasks': tasks}], sort_keys=False), workdir)
     views = [json.loads(run.result('view %d' % number)['stdout']) for number in range(len(plan))]
     final = dict((item.name, item.public_key) for item in driver.list_key_pairs())
