@@ -41,10 +41,8 @@ $(AZURITE_STAMP): $(AZURITE_DIR)/package-lock.json
 
 test: venv
 	$(MAKE) --no-print-directory pytest
-	$(MAKE) --no-print-directory sanity
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory build-check
-	$(MAKE) --no-print-directory changelog-lint
+	@# The four checks after pytest do not depend on each other: side by side, each one's output kept together.
+	$(MAKE) --no-print-directory -j4 --output-sync=target sanity lint build-check changelog-lint
 	@echo "make test: every check passed"
 
 pytest: venv
