@@ -39,7 +39,9 @@ $(AZURITE_STAMP): $(AZURITE_DIR)/package-lock.json
 	cd $(AZURITE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(AZURITE_STAMP)
 
-test: venv
+test:
+	@# The main venv, the emulators' venv and Azurite install side by side.
+	$(MAKE) --no-print-directory -j3 --output-sync=target venv
 	$(MAKE) --no-print-directory pytest
 	@# The four checks after pytest do not depend on each other: side by side, each one's output kept together.
 	$(MAKE) --no-print-directory -j4 --output-sync=target sanity lint build-check changelog-lint
