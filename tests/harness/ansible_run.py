@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -191,3 +192,16 @@ def unwrap_unsafe(value):
     if isinstance(value, list):
         return [unwrap_unsafe(item) for item in value]
     return value
+
+
+def one_line_failure(result, *names):
+    """A failed task whose message is one line, names each of ``names``, and carries no traceback."""
+    assert result.get('failed') is True, result
+    assert '\n' not in result['msg'], result['msg']
+    for name in names:
+        assert name in result['msg'], (name, result['msg'])
+    assert result.get('exception', '(traceback unavailable)') == '(traceback unavailable)'
+    assert 'module_stderr' not in result and 'Traceback' not in result['msg']
+    # Bad input is the module's to explain: no Python exception from below it ("TypeError: ...").
+    assert not re.match(r'[\w.]*(Error|Exception): ', result['msg']), result['msg']
+    assert result.get('changed') in (False, None)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import stat
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_playbook
+from tests.harness.ansible_run import one_line_failure, run_playbook
 from tests.harness.views import Views
 
 REGION = 'ca-central-1'   # no other test uses it
@@ -82,19 +81,6 @@ def pair(title, ignore=True, register=None, diff=False, **args):
 def play(entry, tasks):
     return yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'vars': {'libcloud_clouds': {'local': entry}},
                             'tasks': tasks}], sort_keys=False)
-
-
-def one_line_failure(result, *names):
-    """A failed task whose message is one line, names each of ``names``, and carries no traceback."""
-    assert result.get('failed') is True, result
-    assert '\n' not in result['msg'], result['msg']
-    for name in names:
-        assert name in result['msg'], (name, result['msg'])
-    assert result.get('exception', '(traceback unavailable)') == '(traceback unavailable)'
-    assert 'module_stderr' not in result and 'Traceback' not in result['msg']
-    # Bad input is the module's to explain: no Python exception from below it ("TypeError: ...").
-    assert not re.match(r'[\w.]*(Error|Exception): ', result['msg']), result['msg']
-    assert result.get('changed') in (False, None)
 
 
 @pytest.fixture(scope='module')

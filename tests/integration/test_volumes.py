@@ -16,12 +16,11 @@ Every module task has ``ignore_errors``: a wrong outcome fails the tests that re
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 import yaml
 
-from tests.harness.ansible_run import run_playbook
+from tests.harness.ansible_run import one_line_failure, run_playbook
 from tests.harness.views import Views
 
 REGION = 'eu-west-2'   # no other test uses it
@@ -83,19 +82,6 @@ def play(entry, tasks):
 def succeeded(result):
     assert result.get('failed') is not True, result
     return result
-
-
-def one_line_failure(result, *names):
-    """A failed task whose message is one line, names each of ``names``, and carries no traceback."""
-    assert result.get('failed') is True, result
-    assert '\n' not in result['msg'], result['msg']
-    for name in names:
-        assert name in result['msg'], (name, result['msg'])
-    assert result.get('exception', '(traceback unavailable)') == '(traceback unavailable)'
-    assert 'module_stderr' not in result and 'Traceback' not in result['msg']
-    # Bad input is the module's to explain: no Python exception from below it ("TypeError: ...").
-    assert not re.match(r'[\w.]*(Error|Exception): ', result['msg']), result['msg']
-    assert result.get('changed') in (False, None)
 
 
 def the(view, kind, name):
