@@ -81,7 +81,10 @@ options:
           - Falls back to the environment variable E(LIBCLOUD_REGION).
         type: str
       regions:
-        description: Several regions of the same account to list, each fetched at the same time as the rest.
+        description:
+          - Several regions of the same account to list, each fetched at the same time as the rest.
+          - A provider whose libcloud driver takes no region (the V(dummy) driver, for one) is listed once, without
+            a region, with a warning, since it would list the same nodes in every region.
         type: list
         elements: str
       host:
@@ -213,6 +216,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.inventory impor
     entries_to_tasks,
     fetch_all,
     load_file_clouds,
+    once_without_region,
     plain,
     results_from_cache,
 )
@@ -265,6 +269,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _fetch(self, path):
         try:
             tasks = entries_to_tasks(self.get_option('clouds'), self._file_clouds(path), self._render)
+            tasks = once_without_region(tasks, lambda message: self.display.warning('%s: %s' % (self.NAME, message)))
         except LibcloudModuleError as exc:
             raise AnsibleParserError(exc.message) from None
         fail_on_errors = self.get_option('fail_on_errors')

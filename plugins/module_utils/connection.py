@@ -262,6 +262,15 @@ def _accepted_kwargs(cls, kwargs):
     return dict((name, value) for name, value in kwargs.items() if name in parameters)
 
 
+def takes_region(kind, provider):
+    """Whether the driver of ``provider`` takes a region (the dummy driver, for one, ignores it); True when unknown."""
+    try:
+        cls = driver_class(kind, provider)
+    except LibcloudModuleError:
+        return True  # the fetch reports the unknown provider itself
+    return 'region' in _accepted_kwargs(cls, {'region': ''})
+
+
 def build_driver(conn, kind='compute', deadline=None):
     """A libcloud driver for the resolved connection ``conn`` (a dict of the connection fields).
 

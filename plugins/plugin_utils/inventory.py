@@ -26,6 +26,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     deadline_seconds,
     named_entry,
     secret_values,
+    takes_region,
 )
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import check_states
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError, describe_exception, kind_of
@@ -182,6 +183,22 @@ def _entry_tasks(name, entry, render, environ):
     provider = str(connection.get('provider') or '')
     return [FetchTask(name, provider, region, dict(connection, region=region))
             for region in (regions or [connection.get('region')])]
+
+
+def once_without_region(tasks, warn):
+    """``tasks`` with one task, without a region, for each cloud entry whose driver takes no region: it would list
+    the same nodes once per region (``dummy-1``, ``dummy-2``, then again under their ids). ``warn`` says so."""
+    kept, seen = [], set()
+    for task in tasks:
+        if task.region is None or takes_region('compute', task.provider):
+            kept.append(task)
+        elif task.cloud not in seen:
+            seen.add(task.cloud)
+            regions = [other.region for other in tasks if other.cloud == task.cloud]
+            warn('cloud %s: libcloud\'s %s driver takes no region, so its nodes are listed once, not per region (%s)'
+                 % (task.cloud, task.provider, ', '.join(regions)))
+            kept.append(FetchTask(task.cloud, task.provider, None, dict(task.connection, region=None)))
+    return kept
 
 
 # --- fetching ------------------------------------------------------------------------------------------------

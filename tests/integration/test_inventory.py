@@ -328,3 +328,15 @@ def test_ansible_doc_renders(tmp_path):
     assert 'not found' not in proc.stderr
     for text in ('clouds_file', 'fail_on_errors', 'hostnames', 'keyed_groups', 'cache_plugin', 'regions', 'EXAMPLES'):
         assert text in proc.stdout
+
+
+def test_a_driver_without_regions_lists_each_node_once(tmp_path):
+    """libcloud's dummy driver takes no region: with two regions it would list its two nodes twice (the second
+    time under their ids). It is listed once, without a region, and a warning says why."""
+    source = write_config(tmp_path, 'dummy', {'plugin': 'cloudmesh.libcloud.libcloud', 'cache': False,
+                                              'clouds': [{'name': 'dummy', 'provider': 'dummy', 'key': '0', 'regions': ['a', 'b']}]})
+    proc = inventory(tmp_path, str(source), '--list')
+    hostvars, _data = listing(proc)
+    assert sorted(hostvars) == ['dummy-1', 'dummy-2']
+    assert all(host['libcloud_region'] is None for host in hostvars.values())
+    assert "libcloud's dummy driver takes no region, so its nodes are listed once, not per region (a, b)" in ' '.join(proc.stderr.split())

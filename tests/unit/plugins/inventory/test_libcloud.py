@@ -395,3 +395,18 @@ def test_a_corrupt_cache_is_a_miss_not_a_failure(tmp_path):
     body += 'import pathlib\nfor item in pathlib.Path(%r).iterdir():\n    item.write_text("{not json")\nreport(parse())\n' % str(cache_dir)
     hosts = call_plugin(config, body)['hosts']
     assert sorted(hosts) == ['dummy-1', 'dummy-2']
+
+
+def test_a_driver_without_regions_is_listed_once_with_a_warning():
+    tasks = inv.entries_to_tasks([{'name': 'd', 'provider': 'dummy', 'key': '0', 'regions': ['a', 'b']},
+                                  {'name': 'e', 'provider': 'ec2', 'key': 'k', 'regions': ['eu-west-1', 'us-east-1']}], environ={})
+    warnings = []
+    kept = inv.once_without_region(tasks, warnings.append)
+    assert [(task.cloud, task.region, task.connection['region']) for task in kept] == [
+        ('d', None, None), ('e', 'eu-west-1', 'eu-west-1'), ('e', 'us-east-1', 'us-east-1')]
+    assert warnings == ["cloud d: libcloud's dummy driver takes no region, so its nodes are listed once, not per region (a, b)"]
+
+
+def test_an_unknown_provider_is_left_for_the_fetch_to_report():
+    tasks = inv.entries_to_tasks([{'name': 'x', 'provider': 'no-such-cloud', 'key': '0', 'regions': ['a', 'b']}], environ={})
+    assert inv.once_without_region(tasks, pytest.fail) == tasks
