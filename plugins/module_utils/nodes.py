@@ -15,7 +15,7 @@ import inspect
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_tags, state_name
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import GONE
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import GONE, tags_after
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import not_found, pick
 
@@ -242,15 +242,20 @@ def apply_tags(driver, node, to_set, to_remove, current):
         raise LibcloudModuleError('the %s driver cannot change the tags of a node; remove tags from the task'
                                   % provider_name(driver))
     if method == 'incremental':
-        done = True
-        if to_set:
-            done = driver.ex_create_tags(node, to_set) is not False
-        if to_remove and done:
-            done = driver.ex_delete_tags(node, dict((key, None) for key in to_remove)) is not False
+        done = tag_incrementally(driver, node, to_set, to_remove)
     else:
-        tags = dict((key, value) for key, value in current.items() if key not in to_remove)
-        tags.update(to_set)
         setter = driver.ex_set_metadata if method == 'metadata' else driver.ex_set_node_labels
-        done = setter(node, tags) is not False
+        done = setter(node, tags_after(current, to_set, to_remove)) is not False
     if not done:
         raise LibcloudModuleError('the provider refused to change the tags of node %s (%s)' % (node.name, node.id))
+
+
+def tag_incrementally(driver, resource, to_set, to_remove):
+    """Add or update ``to_set`` and remove the keys ``to_remove`` on any resource (node, volume) with the driver's
+    ``ex_create_tags`` and ``ex_delete_tags``; False when the provider refused."""
+    done = True
+    if to_set:
+        done = driver.ex_create_tags(resource, to_set) is not False
+    if to_remove and done:
+        done = driver.ex_delete_tags(resource, dict((key, None) for key in to_remove)) is not False
+    return done

@@ -8,12 +8,11 @@ A snapshot is found by name among the account's own snapshots (on EC2 its Name t
 
 from __future__ import annotations
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries, volumes
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries, volumes, waiting
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, state_name
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import offered
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 # libcloud's VolumeSnapshotState words.
 DONE, FAILED, GONE = 'available', 'error', ('deleted', 'deleting')
@@ -106,17 +105,11 @@ class SnapshotReconciler:
     def wait_for(self, snapshot, done, doing):
         ident = str(snapshot.id)
 
-        def probe():
-            seen = next((snap for snap in list_snapshots(self.driver, ident=ident)
+        def look():
+            return next((snap for snap in list_snapshots(self.driver, ident=ident)
                          if str(snap.id) == ident and state_name(snap.state) not in GONE), None)
-            return done(seen), seen
 
-        try:
-            return wait_until(probe, self.deadline)
-        except WaitTimeout as exc:
-            state = state_name(exc.last.state) if exc.last is not None else 'gone'
-            raise LibcloudModuleError('snapshot %s (%s) did not finish %s before wait_timeout (it is %s)'
-                                      % (snapshot.name, snapshot.id, doing, state)) from None
+        return waiting.settle('snapshot', snapshot, look, done, doing, self.deadline)
 
     def compare(self, found):
         wanted = self.params.get('volume')

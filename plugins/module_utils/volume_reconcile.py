@@ -9,7 +9,8 @@ from __future__ import annotations
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import volumes
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_tags
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import find_location, nodes_by_id, provider_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import normalize_tags, tag_changes, tags_after
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import find_location, provider_name, tag_incrementally
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
 
 
@@ -132,20 +133,18 @@ class VolumeReconciler:
         tags = self.params.get('tags')
         if tags is None and not self.params.get('purge_tags'):
             return volume
+        # Purging with no tags given leaves none but the protected ones (Name, aws:*).
         current = node_tags(volume)
-        wanted = dict((str(key), str(value)) for key, value in (tags or {}).items())
-        to_set = dict((key, value) for key, value in wanted.items() if current.get(key) != value)
-        to_remove = [key for key in current if key not in wanted and key != self.adapter.name_tag] if self.params.get('purge_tags') else []
+        to_set, to_remove = tag_changes(current, normalize_tags(tags or {}), self.params.get('purge_tags'))
         if not to_set and not to_remove:
             return volume
         if self.adapter.tag_method() != 'incremental':
             raise LibcloudModuleError('the %s driver cannot tag volumes; remove tags from the task' % provider_name(self.driver))
         self.changed = True
         if self.check_mode:
-            volume.extra = dict(volume.extra or {}, tags=dict(dict((k, v) for k, v in current.items() if k not in to_remove), **to_set))
+            volume.extra = dict(volume.extra or {}, tags=tags_after(current, to_set, to_remove))
             return volume
-        refused = to_set and self.driver.ex_create_tags(volume, to_set) is False
-        if refused or to_remove and self.driver.ex_delete_tags(volume, dict.fromkeys(to_remove)) is False:
+        if not tag_incrementally(self.driver, volume, to_set, to_remove):
             raise LibcloudModuleError('the provider refused to change the tags of volume %s (%s)' % (volume.name, volume.id))
         return self.adapter.volume_by_id(str(volume.id)) or volume
 
@@ -183,10 +182,7 @@ class VolumeReconciler:
     # -- what the task returns ------------------------------------------------------------------------------------
 
     def to_dict(self, volume):
-        node_id = self.adapter.volume_attachment(volume)[0]
-        if node_id is not None and node_id not in self.node_names:
-            self.node_names.update((ident, node.name) for ident, node in nodes_by_id(self.driver, [node_id]).items())
-        return volumes.volume_to_dict(self.driver, volume, self.node_names)
+        return volumes.volume_dicts(self.driver, [volume], self.node_names)[0]
 
     def predicted(self, node, location):
         params = self.params
@@ -197,7 +193,7 @@ class VolumeReconciler:
                 'tags': self.predicted_tags(), 'extra': {}}
 
     def predicted_tags(self):
-        tags = dict((str(key), str(value)) for key, value in (self.params.get('tags') or {}).items())
+        tags = normalize_tags(self.params.get('tags') or {})
         if self.adapter.name_tag:
             tags.setdefault(self.adapter.name_tag, self.params['name'])
         return tags

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import inspect
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries, waiting
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, node_tags, node_to_dict, state_name
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import find_named_nodes
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import find_named_nodes, nodes_by_id
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import offered
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 # libcloud's StorageVolumeState words for a volume that is gone.
 GONE = ('deleted', 'deleting')
@@ -74,20 +73,21 @@ def volume_to_dict(driver, volume, node_names=None):
     }
 
 
-def settle(driver, volume, deadline, done, doing):
-    """Poll ``volume`` until ``done(volume or None)``; return what was seen last. ``doing`` words the timeout."""
+def volume_dicts(driver, found, node_names=None):
+    """:func:`volume_to_dict` of each volume of ``found``; the names of the nodes they are attached to that
+    ``node_names`` (ids to names, updated in place) does not hold yet are looked up in one listing."""
+    node_names = {} if node_names is None else node_names
     adapter = adapter_for(driver)
+    missing = set(adapter.volume_attachment(volume)[0] for volume in found) - {None} - set(node_names)
+    if missing:
+        node_names.update((ident, node.name) for ident, node in nodes_by_id(driver, sorted(missing)).items())
+    return [volume_to_dict(driver, volume, node_names) for volume in found]
 
-    def probe():
-        seen = adapter.volume_by_id(str(volume.id))
-        return done(seen), seen
 
-    try:
-        return wait_until(probe, deadline)
-    except WaitTimeout as exc:
-        state = state_name(exc.last.state) if exc.last is not None else 'gone'
-        raise LibcloudModuleError('volume %s (%s) did not finish %s before wait_timeout (it is %s)'
-                                  % (volume.name, volume.id, doing, state)) from None
+def settle(driver, volume, deadline, done, doing):
+    """Look at ``volume`` until ``done(volume or None)``; return what was seen last. ``doing`` words the timeout."""
+    adapter = adapter_for(driver)
+    return waiting.settle('volume', volume, lambda: adapter.volume_by_id(str(volume.id)), done, doing, deadline)
 
 
 def is_attached_to(driver, node_id):

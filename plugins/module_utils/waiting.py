@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import state_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+
 FIRST_DELAY = 0.2
 MAX_DELAY = 5.0
 
@@ -47,3 +50,18 @@ def wait_until(probe, deadline, first_delay=FIRST_DELAY, max_delay=MAX_DELAY, sl
             raise WaitTimeout(seen)
         sleep(min(delay, remaining))
         delay = min(delay * 2, max_delay)
+
+
+def settle(kind, item, look, done, doing, deadline):
+    """Look at ``item`` (a volume, a snapshot) with ``look()`` (None once it is gone) until ``done(seen)``; return
+    what was seen last. At the deadline, one line says what it was ``doing`` and in which state it was left."""
+    def probe():
+        seen = look()
+        return done(seen), seen
+
+    try:
+        return wait_until(probe, deadline)
+    except WaitTimeout as exc:
+        state = state_name(exc.last.state) if exc.last is not None else 'gone'
+        raise LibcloudModuleError('%s %s (%s) did not finish %s before wait_timeout (it is %s)'
+                                  % (kind, item.name, item.id, doing, state)) from None

@@ -173,10 +173,9 @@ import fnmatch
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import image_to_dict, location_to_dict, size_to_dict
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.key_pairs import key_pair_to_dict, list_key_pairs
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import list_images, nodes_by_id
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.nodes import list_images
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.snapshots import list_snapshots, snapshot_to_dict
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.volumes import list_volumes, volume_to_dict
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.volumes import list_volumes, volume_dicts
 
 
 def _matches(item, pattern):
@@ -211,18 +210,12 @@ class CloudInfoModule(LibcloudModule):
             result['key_pairs'] = [key_pair_to_dict(pair) for pair in list_key_pairs(self.driver)
                                    if not pattern or fnmatch.fnmatchcase(pair.name or '', pattern)]
         if 'volumes' in gather:
-            result['volumes'] = self.volumes(self.params['volume_filter'])
+            pattern = self.params['volume_filter']
+            result['volumes'] = volume_dicts(self.driver, [volume for volume in list_volumes(self.driver) if _matches(volume, pattern)])
         if 'snapshots' in gather:
             pattern = self.params['snapshot_filter']
             result['snapshots'] = [snapshot_to_dict(self.driver, snapshot) for snapshot in list_snapshots(self.driver) if _matches(snapshot, pattern)]
         return result
-
-    def volumes(self, pattern):
-        found = [volume for volume in list_volumes(self.driver) if _matches(volume, pattern)]
-        # The names of the nodes they are attached to, in one listing.
-        node_ids = set(adapter_for(self.driver).volume_attachment(volume)[0] for volume in found) - {None}
-        names = dict((ident, node.name) for ident, node in nodes_by_id(self.driver, sorted(node_ids)).items())
-        return [volume_to_dict(self.driver, volume, names) for volume in found]
 
 
 def main():

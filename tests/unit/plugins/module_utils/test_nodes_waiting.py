@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline, WaitTimeout, wait_until
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.waiting import Deadline, WaitTimeout, settle, wait_until
 
 
 class FakeClock:
@@ -49,3 +52,13 @@ def test_timeout_carries_the_last_seen_value_and_keeps_to_the_deadline():
     assert info.value.last == 'call 3'
     assert clock.sleeps == [1, 2]
     assert clock.now == 103
+
+
+def test_settle_fails_at_the_deadline_in_one_line_naming_what_it_was_doing():
+    volume = SimpleNamespace(id='vol-1', name='data', state='inuse')
+    with pytest.raises(LibcloudModuleError) as caught:
+        settle('volume', volume, lambda: volume, lambda seen: False, 'detaching', Deadline(0))
+    assert caught.value.message == 'volume data (vol-1) did not finish detaching before wait_timeout (it is inuse)'
+    with pytest.raises(LibcloudModuleError, match=r'\(it is gone\)'):
+        settle('snapshot', volume, lambda: None, lambda seen: False, 'completing', Deadline(0))
+    assert settle('volume', volume, lambda: volume, lambda seen: seen is volume, 'attaching', Deadline(0)) is volume
