@@ -120,11 +120,16 @@ def list_key_pairs(driver):
     return offered(driver, 'key pairs', adapter_for(driver).key_pairs)
 
 
-def check_private_key_path(path, force):
-    """Fail before anything is created when ``path`` cannot take the private key."""
+def check_private_key_folder(path):
+    """Fail when the folder that is to hold the private key file ``path`` does not exist."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise LibcloudModuleError('private_key_path: the folder %s does not exist' % folder)
+
+
+def check_private_key_path(path, force):
+    """Fail before anything is created when ``path`` cannot take the private key."""
+    check_private_key_folder(path)
     if os.path.isdir(path):
         raise LibcloudModuleError('private_key_path: %s is a folder; give the path of the file to write' % path)
     if os.path.lexists(path) and not force:
@@ -178,9 +183,7 @@ class KeyPairReconciler:
         elif params.get('public_key') is not None:
             raise LibcloudModuleError('public_key is empty: give the text of an OpenSSH public key, or leave it out')
         if params.get('private_key_path') and params['state'] == 'present':
-            folder = os.path.dirname(os.path.abspath(params['private_key_path']))
-            if not os.path.isdir(folder):
-                raise LibcloudModuleError('private_key_path: the folder %s does not exist' % folder)
+            check_private_key_folder(params['private_key_path'])
 
     def run(self, diff=False):
         self.validate()
