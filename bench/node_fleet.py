@@ -17,15 +17,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
-
-import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.harness.ansible_run import run_playbook  # noqa: E402
+from tests.harness.ansible_run import timed_task  # noqa: E402
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud  # noqa: E402
 
 # Pairs of regions (ours, peer), one pair per round.
@@ -46,16 +43,6 @@ def peer_task(cloud, region, image, count):
     return {'name': 'fleet', 'amazon.aws.ec2_instance': {
         'name': NAME, 'exact_count': count, 'state': 'running', 'wait': True, 'image_id': image, 'instance_type': SIZE,
         'region': region, 'endpoint_url': cloud.endpoint_url, 'access_key': TEST_KEY, 'secret_key': TEST_SECRET}}
-
-
-def timed_run(task, workdir):
-    playbook = yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task]}], sort_keys=False)
-    started = time.monotonic()
-    run = run_playbook(playbook, workdir)
-    elapsed = time.monotonic() - started
-    if run.rc != 0:
-        raise SystemExit('benchmark run failed (rc %s):\n%s' % (run.rc, run.output[-3000:]))
-    return elapsed, run.result('fleet')
 
 
 def running_fleet(cloud, region):
@@ -89,8 +76,8 @@ def main(argv=None):
             for phase in ('create', 'unchanged'):
                 for side in order:
                     make_task, region = sides[side]
-                    elapsed, result = timed_run(make_task(cloud, region, images[region], args.count),
-                                                workdir / ('%d-%s-%s' % (round_number, side, phase)))
+                    elapsed, result = timed_task(make_task(cloud, region, images[region], args.count),
+                                                 workdir / ('%d-%s-%s' % (round_number, side, phase)))
                     if result['changed'] is not (phase == 'create'):
                         raise SystemExit('%s %s run reported changed=%s' % (side, phase, result['changed']))
                     fleet = running_fleet(cloud, region)

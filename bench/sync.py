@@ -15,23 +15,16 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.harness.ansible_run import run_playbook  # noqa: E402
+from tests.harness.ansible_run import timed_task  # noqa: E402
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud  # noqa: E402
 
 OURS_BUCKET = 'bench-sync-libcloud'
 PEER_BUCKET = 'bench-sync-s3-sync'
-
-
-def one_task_playbook(task):
-    return yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [dict(task, register='out')]}], sort_keys=False) + '\n'
 
 
 def ours_task(cloud, src):
@@ -43,15 +36,6 @@ def peer_task(cloud, src):
     return {'name': 'sync', 'community.aws.s3_sync': {
         'bucket': PEER_BUCKET, 'file_root': str(src), 'key_prefix': 'site', 'mode': 'push', 'region': 'us-east-1',
         'endpoint_url': cloud.endpoint_url, 'access_key': TEST_KEY, 'secret_key': TEST_SECRET}}
-
-
-def timed(task, workdir):
-    started = time.monotonic()
-    run = run_playbook(one_task_playbook(task), workdir, timeout=1200)
-    elapsed = time.monotonic() - started
-    if run.rc != 0:
-        raise SystemExit('run failed:\n%s' % run.output[-3000:])
-    return elapsed, run.result('sync')
 
 
 def count_objects(client, bucket):
@@ -77,10 +61,10 @@ def main():
 
         figures = {}
         # The peer goes first, so our runs meet the fuller server.
-        figures['peer first sync'] = timed(peer_task(cloud, src), workdir / 'peer-1')[0]
-        figures['peer re-run'] = timed(peer_task(cloud, src), workdir / 'peer-2')[0]
-        figures['ours first sync'], first = timed(ours_task(cloud, src), workdir / 'ours-1')
-        figures['ours re-run'], rerun = timed(ours_task(cloud, src), workdir / 'ours-2')
+        figures['peer first sync'] = timed_task(peer_task(cloud, src), workdir / 'peer-1', timeout=1200)[0]
+        figures['peer re-run'] = timed_task(peer_task(cloud, src), workdir / 'peer-2', timeout=1200)[0]
+        figures['ours first sync'], first = timed_task(ours_task(cloud, src), workdir / 'ours-1', timeout=1200)
+        figures['ours re-run'], rerun = timed_task(ours_task(cloud, src), workdir / 'ours-2', timeout=1200)
 
         assert first['changed'] and len(first['uploaded']) == args.files, 'our first sync did not upload every file'
         assert not rerun['changed'] and len(rerun['unchanged']) == args.files, 'our re-run was not a no-op'

@@ -25,12 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.harness.ansible_run import run_playbook  # noqa: E402
+from tests.harness.ansible_run import timed_task  # noqa: E402
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud  # noqa: E402
 
 # Regions (ours, peer, floor), one triple per round; each has a zone "<region>a" on moto.
@@ -65,17 +63,6 @@ def peer_task(cloud, region, count):
 
 def ansible_floor_task(count):
     return looped('ansible.builtin.ping', {}, count)
-
-
-def timed_run(task, workdir):
-    """Wall time of a one-task ansible-playbook run, and the task's result."""
-    playbook = yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task]}], sort_keys=False)
-    started = time.monotonic()
-    run = run_playbook(playbook, workdir)
-    elapsed = time.monotonic() - started
-    if run.rc != 0:
-        raise SystemExit('benchmark run failed (rc %s):\n%s' % (run.rc, run.output[-3000:]))
-    return elapsed, run.result(TASK)
 
 
 def check_changed(side, phase, result, count):
@@ -150,8 +137,8 @@ def main(argv=None):
             for phase in PHASES:
                 for side in order:
                     region = regions[side]
-                    elapsed, result = timed_run(make_task[side](cloud, region, args.count),
-                                                workdir / ('%d-%s-%s' % (round_number, side, phase)))
+                    elapsed, result = timed_task(make_task[side](cloud, region, args.count),
+                                                 workdir / ('%d-%s-%s' % (round_number, side, phase)))
                     check_changed(side, phase, result, args.count)
                     check_volumes(cloud, side, phase, region, args.count)
                     times[(side, phase)].append(elapsed)
@@ -161,7 +148,7 @@ def main(argv=None):
                 times[('cloud floor', phase)].append(seconds)
                 print('round %d  %-13s  %-9s  %5.2f s  (%s)' % (round_number + 1, 'cloud floor', phase, seconds, floor_region), flush=True)
             for run_number in range(2):
-                elapsed, result = timed_run(ansible_floor_task(args.count), workdir / ('%d-ansible-floor-%d' % (round_number, run_number)))
+                elapsed, result = timed_task(ansible_floor_task(args.count), workdir / ('%d-ansible-floor-%d' % (round_number, run_number)))
                 times['ansible floor'].append(elapsed)
                 print('round %d  %-13s  %-9s  %5.2f s' % (round_number + 1, 'ansible floor', '', elapsed), flush=True)
 

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,3 +206,15 @@ def one_line_failure(result, *names):
     # Bad input is the module's to explain: no Python exception from below it ("TypeError: ...").
     assert not re.match(r'[\w.]*(Error|Exception): ', result['msg']), result['msg']
     assert result.get('changed') in (False, None)
+
+
+def timed_task(task, workdir, timeout=600):
+    """Run one task in a playbook of its own (the benchmarks' unit); its wall time, process start to exit, and its
+    result. A failed run ends the benchmark with the end of its output."""
+    playbook = yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task]}], sort_keys=False)
+    started = time.monotonic()
+    run = run_playbook(playbook, workdir, timeout=timeout)
+    elapsed = time.monotonic() - started
+    if run.rc != 0:
+        raise SystemExit('benchmark run failed (rc %s):\n%s' % (run.rc, run.output[-3000:]))
+    return elapsed, run.result(task['name'])
