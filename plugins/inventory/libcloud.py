@@ -75,6 +75,18 @@ options:
           - The secret key or password. Never shown in output or written to the cache.
           - Falls back to the environment variable E(LIBCLOUD_SECRET).
         type: str
+      token:
+        description:
+          - A session token that belongs with the key and secret (AWS STS). Never shown in output or written to the cache.
+          - Falls back to the environment variable E(LIBCLOUD_TOKEN).
+        type: str
+      profile:
+        description:
+          - AWS only. A profile of the AWS shared credentials file that supplies the key, secret and token, with the
+            same precedence as the modules' C(profile) option (an explicit key wins; then this; then E(AWS_PROFILE);
+            then C(default)).
+          - Falls back to the environment variable E(LIBCLOUD_PROFILE).
+        type: str
       region:
         description:
           - The region to list, when O(clouds[].regions) is not given.
@@ -104,7 +116,7 @@ options:
         type: bool
       options:
         description:
-          - 'Extra keyword arguments for the libcloud driver, for example C({signature_version: "4"}).'
+          - 'Extra keyword arguments for the libcloud driver, for example C({project: my-project}) for GCE.'
           - Falls back to the environment variable E(LIBCLOUD_OPTIONS), a JSON object.
         type: dict
       retries:
@@ -158,7 +170,8 @@ options:
     default: false
 notes:
   - A run in which a cloud failed does not update the cache, so that the next run tries that cloud again.
-  - The cache key is derived from this file's path; use C(--flush-cache) after editing the list of clouds.
+  - The cache key is derived from this file's path; use C(--flush-cache) after editing the list of clouds
+    (C(ansible-playbook) takes it on every ansible-core; C(ansible-inventory) from ansible-core 2.19 on).
 '''
 
 EXAMPLES = r'''
@@ -200,11 +213,21 @@ cache_connection: ~/.cache/libcloud-inventory
 cache_timeout: 3600
 '''
 
+import inspect
 import os
 import re
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+try:
+    # ansible-core 2.19 and later: a string is templated only if trusted, and data from a cloud never is.
+    from ansible.template import trust_as_template  # noqa: F401 pylint: disable=unused-import
+    _untrusted = None
+except ImportError:
+    # ansible-core 2.17 and 2.18 template any string not marked unsafe: a node tagged "{{ lookup('pipe', ...) }}"
+    # would run that command on the controller wherever the variable is used.
+    from ansible.utils.unsafe_proxy import wrap_var as _untrusted
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import to_bool
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
@@ -220,6 +243,12 @@ from ansible_collections.cloudmesh.libcloud.plugins.plugin_utils.inventory impor
     plain,
     results_from_cache,
 )
+
+
+def _trusted_file_args(loader):
+    """``trusted_as_template=True`` where the loader takes it: ansible-core 2.19 loads a file's strings as untrusted
+    (never templated) unless told; 2.17 and 2.18 have no such argument and trust every file they load."""
+    return {'trusted_as_template': True} if 'trusted_as_template' in inspect.signature(loader.load_from_file).parameters else {}
 
 
 # ansible-core's message for an option of the wrong type, up to where it starts quoting the value.
@@ -325,7 +354,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                      % (clouds_file, 'it is a folder' if os.path.isdir(clouds_file) else 'no such file'))
         try:
             # Decrypts a vault-encrypted file with the run's vault secrets; trusted like this file itself.
-            data = self.loader.load_from_file(clouds_file, cache='none', trusted_as_template=True)
+            data = self.loader.load_from_file(clouds_file, cache='none', **_trusted_file_args(self.loader))
         except AnsibleError as exc:
             raise AnsibleParserError('clouds_file %s could not be read: %s' % (clouds_file, ' '.join(exc.message.split()))) from None
         return load_file_clouds(data, clouds_file)
@@ -346,6 +375,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         groups = self.get_option('groups')
         keyed_groups = self.get_option('keyed_groups')
         for hostname, variables in self._namer.hosts(result, nodes):
+            if _untrusted is not None:
+                variables = _untrusted(variables)
             new = hostname not in self.inventory.hosts
             self.inventory.add_host(hostname, group=group)
             if new:

@@ -22,7 +22,18 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_DIR = REPO_ROOT / 'collections'
-BIN_DIR = Path(sys.executable).parent
+# LIBCLOUD_TEST_ANSIBLE_VENV=DIR runs every ansible CLI, and the modules (its python), from the venv DIR instead of
+# this one: `make floor` runs a subset of the tests on the oldest ansible-core the collection supports that way.
+ANSIBLE_VENV = os.environ.get('LIBCLOUD_TEST_ANSIBLE_VENV')
+if ANSIBLE_VENV:
+    # Not resolved: a venv's bin/python is a link, and only the link's path makes Python use the venv.
+    BIN_DIR = Path(os.path.abspath(ANSIBLE_VENV)) / 'bin'
+    ANSIBLE_PYTHON = str(BIN_DIR / 'python')
+    if not (BIN_DIR / 'ansible-playbook').is_file():
+        raise RuntimeError('LIBCLOUD_TEST_ANSIBLE_VENV=%s holds no bin/ansible-playbook (make floor-venv builds .venv-floor)' % ANSIBLE_VENV)
+else:
+    BIN_DIR = Path(sys.executable).parent
+    ANSIBLE_PYTHON = sys.executable
 
 
 def ensure_collection_link():
@@ -51,6 +62,8 @@ def ansible_env(extra_env=None, callback='ansible.posix.json'):
     for name in list(env):
         if name.startswith('LIBCLOUD_') or name.startswith('AWS_'):
             del env[name]
+    # Nor the caller's ~/.aws/credentials (AWS clouds read its profiles when no key is given): a test writes its own.
+    env['AWS_SHARED_CREDENTIALS_FILE'] = os.devnull
     env.update({
         'ANSIBLE_COLLECTIONS_PATH': str(ensure_collection_link()),
         # An empty configuration: no ansible.cfg of the caller's folders or home may change the runs.
@@ -59,7 +72,7 @@ def ansible_env(extra_env=None, callback='ansible.posix.json'):
         'ANSIBLE_FORCE_COLOR': '0',
         'ANSIBLE_RETRY_FILES_ENABLED': '0',
         'ANSIBLE_HOST_KEY_CHECKING': '0',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_PYTHON_INTERPRETER': ANSIBLE_PYTHON,
         'ANSIBLE_LOCALHOST_WARNING': '0',
         'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
         'PATH': '%s%s%s' % (BIN_DIR, os.pathsep, env.get('PATH', '')),
@@ -150,7 +163,7 @@ def run_playbook(playbook, workdir, *, extra_vars=None, env=None, check=False, d
 
 
 def run_ansible(command, workdir, *, env=None, timeout=600, input_text=None):
-    """Run another ansible CLI (``ansible-inventory``, ``ansible-doc``, ``ansible-vault`` ...) from this venv."""
+    """Run another ansible CLI (``ansible-inventory``, ``ansible-doc``, ``ansible-vault`` ...) from BIN_DIR."""
     command = [str(BIN_DIR / command[0])] + [str(part) for part in command[1:]]
     return subprocess.run(command, cwd=str(workdir), env=ansible_env(env, callback=None), capture_output=True, text=True,
                           timeout=timeout, check=False, input=input_text)
