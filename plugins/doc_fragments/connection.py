@@ -16,15 +16,15 @@ options:
       - The name of an entry in the play variable C(libcloud_clouds), a dict of named cloud entries normally
         kept in a vault-encrypted vars file. The name is resolved on the controller; an unknown name fails
         and lists the known names.
-      - Or an inline dict with the fields O(provider), O(storage_provider), O(key), O(secret), O(region),
-        O(host), O(port), O(secure), O(options), O(retries) and O(timeout).
+      - Or an inline dict with the fields O(provider), O(storage_provider), O(key), O(secret), O(token), O(profile),
+        O(region), O(host), O(port), O(secure), O(options), O(retries) and O(timeout).
       - "Precedence, highest first: options given on the task (including C(module_defaults)), then the cloud
         entry, then the environment variables named for each option."
       - When O(cloud) is not given, the play variable C(libcloud_default_cloud), if set and not empty, names the
         entry of C(libcloud_clouds) to use, as if the task said C(cloud) with that name (the role of
         C(cloudmesh.default.cloud) in a cloudmesh.yaml, see the C(cloudmesh.libcloud.cloudmesh_clouds) filter).
         It does not apply to a task that gives its own O(provider), O(storage_provider), O(key), O(secret),
-        O(host) or O(port); O(region), O(secure), O(options), O(retries) and O(timeout) given on the task win
+        O(profile), O(host) or O(port); O(region), O(secure), O(options), O(retries) and O(timeout) given on the task win
         over the default entry's fields as over any entry's. An unknown name fails and lists the known names.
     type: raw
   provider:
@@ -53,9 +53,29 @@ options:
       - The secret key or password. Never shown in output, errors or diffs.
       - Falls back to the environment variable E(LIBCLOUD_SECRET).
     type: str
+  token:
+    description:
+      - A session token that belongs with O(key) and O(secret) (AWS STS temporary credentials). Never shown in
+        output, errors or diffs.
+      - Only for drivers that take one (EC2, S3); any other fails in one line.
+      - Falls back to the environment variable E(LIBCLOUD_TOKEN).
+    type: str
+  profile:
+    description:
+      - AWS (EC2, S3) only. A profile of the AWS shared credentials file (E(AWS_SHARED_CREDENTIALS_FILE), else
+        C(~/.aws/credentials) of the user that runs the task) that supplies O(key), O(secret) and O(token).
+      - "Precedence for AWS credentials, highest first: O(key)/O(secret)/O(token) from the task, the cloud entry
+        or their environment variables; then the profile named here; then the profile named by E(AWS_PROFILE);
+        then the profile C(default) if the file has one."
+      - Giving both O(profile) and O(key) fails, as does a profile that the file does not hold (the error lists the
+        profiles it has, never a value).
+      - Falls back to the environment variable E(LIBCLOUD_PROFILE).
+    type: str
   region:
     description:
       - The provider's region, for providers that have regions (for example V(us-east-1) on EC2 or S3).
+      - On OpenStack, the region of Keystone's service catalog (libcloud's C(ex_force_service_region)); on GCE,
+        the default zone (libcloud's C(datacenter)); on Azure Resource Manager, the default location.
       - Falls back to the environment variable E(LIBCLOUD_REGION).
     type: str
   host:
@@ -75,8 +95,9 @@ options:
     type: bool
   options:
     description:
-      - "Extra keyword arguments for the libcloud driver's constructor, for example C({signature_version: '4'})
-        for EC2."
+      - "Extra keyword arguments for the libcloud driver's constructor, for example C({project: my-project}) for GCE
+        or C({tenant_id: ..., subscription_id: ...}) for Azure Resource Manager (see the providers guide)."
+      - EC2 requests are signed with Signature Version 4 unless C(signature_version) here says otherwise.
       - A C(timeout) key here is still read when O(timeout) is not set.
       - Values of keys that look like credentials (C(token), C(password), ...) are masked like O(secret).
       - Falls back to the environment variable E(LIBCLOUD_OPTIONS), a JSON object.
@@ -104,7 +125,7 @@ options:
 requirements:
   - apache-libcloud >= 3.8 on the host that runs the task
 notes:
-  - The key and secret never appear in the task's output at any verbosity, in error messages or in diffs.
+  - The key, secret and token never appear in the task's output at any verbosity, in error messages or in diffs.
   - All modules of this collection are in the action group C(cloudmesh.libcloud.libcloud), so connection
     options can be set once with C(module_defaults) and C(group/cloudmesh.libcloud.libcloud).
 '''

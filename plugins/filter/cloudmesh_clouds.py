@@ -15,8 +15,7 @@ description:
     named cloud entries for the play variable C(libcloud_clouds), one entry per cloud of C(cloudmesh.cloud),
     under the same name. The file can stay as it is, vault-encrypted.
   - "C(kind: aws) gives C(provider: ec2) and C(storage_provider: s3); C(EC2_ACCESS_ID) becomes the key and
-    C(EC2_SECRET_KEY) the secret. C(options.signature_version) is V(4): AWS accepts SigV4 in every region, and
-    libcloud would sign C(us-east-1) with the older SigV2."
+    C(EC2_SECRET_KEY) the secret."
   - "C(kind: azure) gives C(provider: azure) (Azure's classic compute API); C(AZURE_SUBSCRIPTION_ID) becomes the
     key and C(AZURE_MANAGEMENT_CERT_PATH) the secret (the path to the management certificate). No storage
     provider: Azure blob storage needs a storage account's name and key, which these credentials are not."
@@ -111,9 +110,8 @@ _value:
   description:
     - A dict of named cloud entries, as the play variable C(libcloud_clouds) holds them, one per cloud of
       C(cloudmesh.cloud) under the same name.
-    - "Each entry holds the connection fields C(provider), C(storage_provider), C(key), C(secret) and C(options),
-      and those that the cloud's C(libcloud) dict sets, for example
-      C({provider: ec2, storage_provider: s3, key: ..., secret: ..., options: {signature_version: '4'}})."
+    - "Each entry holds the connection fields C(provider), C(storage_provider), C(key) and C(secret), and those that
+      the cloud's C(libcloud) dict sets, for example C({provider: ec2, storage_provider: s3, key: ..., secret: ...})."
   type: dict
 '''
 

@@ -16,6 +16,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     CONNECTION_FIELDS,
     build_driver,
     check_integers,
+    complete_credentials,
     connection_argument_spec,
     deadline_seconds,
     merge_cloud_entry,
@@ -49,13 +50,18 @@ class LibcloudModule:
     def _resolve_connection(self):
         conn = dict((field, self.params.get(field)) for field in CONNECTION_FIELDS)
         cloud = self.params.get('cloud')
+        failure = None
         try:
             if isinstance(cloud, dict):
                 # The action plugin normally flattens a cloud entry into the options; this covers direct calls.
                 conn = merge_cloud_entry(conn, cloud)
             check_integers(conn)
+            conn = complete_credentials(conn, self.kind)
         except LibcloudModuleError as exc:
-            self.ansible.fail_json(msg=exc.message)
+            failure = exc.message
+        if failure is not None:
+            # Outside the except block: ansible-core before 2.19 adds the traceback of the exception being handled.
+            self.ansible.fail_json(msg=failure)
         for value in secret_values(conn):
             self.ansible.no_log_values.add(value)
         return conn

@@ -28,12 +28,7 @@ def check_bucket_name(driver, name):
 
 def find_bucket(driver, name):
     """The libcloud Container called ``name``, or None when it does not exist."""
-    from libcloud.storage.types import ContainerDoesNotExistError
-
-    try:
-        return driver.get_container(name)
-    except ContainerDoesNotExistError:
-        return None
+    return adapter_for(driver).find_bucket(name)
 
 
 def bucket_to_dict(name, container):

@@ -29,6 +29,8 @@ ENV_VARS = {
     'storage_provider': 'LIBCLOUD_STORAGE_PROVIDER',
     'key': 'LIBCLOUD_KEY',
     'secret': 'LIBCLOUD_SECRET',
+    'token': 'LIBCLOUD_TOKEN',
+    'profile': 'LIBCLOUD_PROFILE',
     'region': 'LIBCLOUD_REGION',
     'host': 'LIBCLOUD_HOST',
     'port': 'LIBCLOUD_PORT',
@@ -38,7 +40,7 @@ ENV_VARS = {
     'timeout': 'LIBCLOUD_TIMEOUT',
 }
 CONNECTION_FIELDS = tuple(ENV_VARS)
-SECRET_FIELDS = ('key', 'secret')
+SECRET_FIELDS = ('key', 'secret', 'token')
 
 # Keys of `options` whose values are credentials too (session tokens, passwords): masked like `secret`.
 _SENSITIVE_OPTION = re.compile(r'token|secret|passw|credential|private_key|auth', re.IGNORECASE)
@@ -76,6 +78,8 @@ def connection_argument_spec():
         storage_provider=dict(type='str', fallback=(env_fallback, [ENV_VARS['storage_provider']])),
         key=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['key']])),
         secret=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['secret']])),
+        token=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['token']])),
+        profile=dict(type='str', fallback=(env_fallback, [ENV_VARS['profile']])),
         region=dict(type='str', fallback=(env_fallback, [ENV_VARS['region']])),
         host=dict(type='str', fallback=(env_fallback, [ENV_VARS['host']])),
         port=dict(type='int', fallback=(env_fallback, [ENV_VARS['port']])),
@@ -247,8 +251,9 @@ def attempts(conn):
 
 
 def _missing(field):
-    return LibcloudModuleError('no %s given: set the option %s, the field %s of the cloud entry, or the environment variable %s'
-                               % (field, field, field, ENV_VARS[field]))
+    hint = ' (AWS: or a profile of the shared credentials file)' if field == 'key' else ''
+    return LibcloudModuleError('no %s given: set the option %s, the field %s of the cloud entry, or the environment variable %s%s'
+                               % (field, field, field, ENV_VARS[field], hint))
 
 
 def _accepted_kwargs(cls, kwargs):
@@ -271,6 +276,15 @@ def takes_region(kind, provider):
     return 'region' in _accepted_kwargs(cls, {'region': ''})
 
 
+def complete_credentials(conn, kind='compute'):
+    """``conn`` with the credentials its provider finds elsewhere when the connection fields lack them (AWS: the
+    shared credentials file's profile); unchanged for other providers or when the provider is not known yet."""
+    field = KINDS[kind][0]
+    if not conn.get(field):
+        return conn
+    return adapter_class(driver_class(kind, conn[field])).complete_credentials(conn)
+
+
 def build_driver(conn, kind='compute', deadline=None):
     """A libcloud driver for the resolved connection ``conn`` (a dict of the connection fields).
 
@@ -280,16 +294,19 @@ def build_driver(conn, kind='compute', deadline=None):
     field = KINDS[kind][0]
     if not conn.get(field):
         raise _missing(field)
+    cls = driver_class(kind, conn[field])
+    # How a provider's driver takes the fields, and what it needs once built, is its adapter's business.
+    adapter = adapter_class(cls)
+    conn = adapter.complete_credentials(conn)
     if not conn.get('key'):
         raise _missing('key')
-    cls = driver_class(kind, conn[field])
     options = parse_options(conn.get('options'))
-    kwargs = dict((name, conn[name]) for name in ('secret', 'secure', 'host', 'port', 'region') if conn.get(name) is not None)
+    kwargs = dict((name, conn[name]) for name in ('secret', 'secure', 'host', 'port', 'region', 'token') if conn.get(name) is not None)
+    if 'token' in kwargs and 'token' not in inspect.signature(cls.__init__).parameters:
+        raise LibcloudModuleError('token (a session token) is not taken by libcloud\'s %s: leave it out for %s %s' % (cls.__name__, field, conn[field]))
     kwargs.update(options)
     # The field wins over the older `options.timeout`.
     kwargs['timeout'] = request_timeout(conn)
-    # How a provider's driver takes the fields, and what it needs once built, is its adapter's business.
-    adapter = adapter_class(cls)
     driver = adapter.new_driver(cls, conn['key'], _accepted_kwargs(cls, kwargs))
     retries.install(driver, retries.RetryPolicy(attempts(conn), deadline), kwargs['timeout'])
     adapter.configure(driver, conn)

@@ -99,7 +99,7 @@ class NodeReconciler:
             creating = [item.name for item in self.items if 'create' in item.steps]
             needed = ' and '.join(missing) + (' are' if len(missing) > 1 else ' is')
             raise LibcloudModuleError('%s required to create node %s' % (needed, ', '.join(creating[:3]) + (' ...' if len(creating) > 3 else '')))
-        options = dict((option, params.get(option)) for option in ('key_name', 'user_data', 'security_groups'))
+        options = dict((option, params.get(option)) for option in ('key_name', 'user_data', 'subnet', 'networks', 'security_groups'))
         options['tags'] = tags
         kwargs = libcloud_nodes.create_kwargs(self.driver, options, params.get('extra'))
         return {

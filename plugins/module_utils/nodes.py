@@ -17,7 +17,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.node_state import GONE, tags_after
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import adapter_for
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import not_found, pick
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import not_found, pick, provider_name
 
 
 def list_nodes(driver):
@@ -50,10 +50,15 @@ def list_images(driver, pattern=None):
 CREATE_KWARGS = {
     'key_name': ('ex_keyname', 'ex_key_name'),
     'user_data': ('ex_userdata', 'ex_user_data'),
-    'security_groups': ('ex_security_groups', 'ex_securitygroup'),
+    'security_groups': ('ex_security_groups', 'ex_securitygroup', 'ex_security_group_ids'),
+    # Where a new node goes. The driver's adapter turns ids and names into what its create_node takes (EC2 subnet
+    # objects and group ids, OpenStack network and security group objects).
+    'subnet': ('ex_subnet',),
+    'networks': ('networks',),
     # GCE calls its tags labels (its metadata is something else); EC2 and OpenStack call them metadata.
     'tags': ('ex_labels', 'ex_metadata', 'ex_tags'),
 }
+PLACEMENT = ('subnet', 'networks', 'security_groups')
 
 # Power actions: libcloud's standard method first, then the older ex_ variant.
 POWER_METHODS = {
@@ -132,45 +137,63 @@ def _parameters(func):
     return set(parameters), any_kwargs
 
 
-def provider_name(driver):
-    return str(getattr(driver, 'type', None) or getattr(driver, 'name', None) or type(driver).__name__)
-
-
 def create_kwargs(driver, options, extra=None):
-    """The create_node keyword arguments for our ``options`` (key_name, user_data, security_groups, tags) and ``extra``.
+    """The create_node keyword arguments for our ``options`` (key_name, user_data, tags; subnet, networks and
+    security_groups, by id or name) and ``extra``.
 
     Fails, naming the option, when the provider's create_node cannot take one. Tags a driver takes only after
-    creation (see :func:`tag_method`) are left out here.
+    creation (see :func:`tag_method`) are left out here. Placement is looked up last (read-only requests), after
+    everything that can be refused without asking the cloud.
     """
     accepted, any_kwargs = _parameters(driver.create_node)
+    adapter = adapter_for(driver)
+    options, extra = dict(options), dict(extra or {})
+    for keyword, option in adapter.extra_by_id_or_name.items():
+        value = _id_or_name(option, extra.get(keyword))
+        if value is not None:
+            if options.get(option):
+                raise LibcloudModuleError('extra.%s conflicts with the option %s: give one of them' % (keyword, option))
+            options[option] = value
+            del extra[keyword]
+    # Empty tags or placement lists ask for nothing.
+    given = [option for option, value in options.items() if value is not None and not (option in PLACEMENT + ('tags',) and not value)]
     kwargs = {}
-    for option, value in options.items():
-        if value is None or (option == 'tags' and not value):
-            continue
+    for option in given:
         keyword = next((name for name in CREATE_KWARGS[option] if name in accepted), None)
-        if keyword is None:
+        if keyword is None and not (option in PLACEMENT and any_kwargs):
             if option == 'tags' and tag_method(driver):
                 continue
             raise LibcloudModuleError('option %s is not supported by the %s driver (its create_node takes none of %s)'
                                       % (option, provider_name(driver), ', '.join(CREATE_KWARGS[option])))
-        if option == 'security_groups':
-            value = adapter_for(driver).security_groups(value)
-        kwargs[keyword] = value
-    for keyword, value in (extra or {}).items():
+        if option not in PLACEMENT:
+            kwargs[keyword] = options[option]
+    for keyword, value in extra.items():
         if keyword in ('name', 'size', 'image', 'location'):
             raise LibcloudModuleError('extra.%s is not allowed: use the option %s' % (keyword, keyword))
         if keyword in ('ex_mincount', 'ex_maxcount'):
             # Several nodes of one name would no longer be identified by it.
             raise LibcloudModuleError('extra.%s is not allowed: use the option count' % keyword)
-        if keyword in kwargs:
-            option = next(option for option, names in CREATE_KWARGS.items() if keyword in names)
+        option = next((option for option in given if keyword in CREATE_KWARGS[option]), None)
+        if option is not None:
             raise LibcloudModuleError('extra.%s conflicts with the option %s: give one of them' % (keyword, option))
         if keyword not in accepted and not any_kwargs:
             known = sorted(name for name in accepted if name.startswith('ex_'))
             raise LibcloudModuleError('extra.%s is not an argument of the %s driver\'s create_node; it takes %s'
                                       % (keyword, provider_name(driver), ', '.join(known) or 'no ex_ arguments'))
         kwargs[keyword] = value
+    kwargs.update(adapter.placement_arguments(**dict((option, options[option]) for option in PLACEMENT if option in given)))
     return kwargs
+
+
+def _id_or_name(option, value):
+    """An ``extra`` value as the ``option`` takes it by id or name (a string, or strings for networks); None when it
+    is anything else, which goes to the driver as it is."""
+    if option == 'subnet':
+        return value if isinstance(value, str) and value else None
+    values = [value] if isinstance(value, str) else value
+    if isinstance(values, list) and values and all(isinstance(item, str) for item in values):
+        return values
+    return None
 
 
 def required_for_create(driver):

@@ -56,7 +56,10 @@ options:
       - Or a folder, to sync it. Every file under it becomes the object O(prefix) + its path relative to O(src)
         (with C(/) separators; O(name) is not used). Only changed files are uploaded, up to 8 at a time. Symbolic
         links to files are followed, links to folders are not.
-      - Relative paths are relative to the host that runs the task, normally the controller's working directory.
+      - A relative path is looked for on the controller as M(ansible.builtin.copy) looks for its O(ignore:src), in the
+        C(files/) folder of the role, the role's folder, the C(files/) folder of the playbook and the playbook's folder,
+        then in the working directory of C(ansible-playbook).
+      - The module runs on the task's host (normally C(localhost)), which must see the file at that path.
     type: path
   content:
     description:

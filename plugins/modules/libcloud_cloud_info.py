@@ -15,6 +15,8 @@ description:
   - Key pairs never carry a private key. On EC2 only the account's own snapshots are listed, never the public ones.
   - On providers with thousands of images, narrow the listing with O(image_filter); on EC2 the filter is
     applied by the server.
+  - On EC2, without O(image_filter), only the account's own images (C(Owner=self)) are listed; the default never
+    fetches every public image. Give O(image_filter) to search the public ones by name or id.
 author:
   - cloudmesh.libcloud developers (@cloudmesh)
 extends_documentation_fragment:
@@ -33,6 +35,7 @@ options:
       - Only images whose id or name matches this shell-style glob, for example V(ubuntu-*) or V(ami-12c6146b).
       - On EC2 an id (C(ami-...)) is looked up directly and any other value is passed to the server as a name
         filter, so that the account's view of all public images is never fetched.
+      - Without it, EC2 lists the account's own images only; other providers list every image.
     type: str
   size_filter:
     description:

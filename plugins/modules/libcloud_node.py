@@ -64,9 +64,31 @@ options:
     description:
       - User data (for example a cloud-init script) for a new node.
     type: str
+  subnet:
+    description:
+      - The subnet of a new node on EC2, by id (V(subnet-...)) or by its C(Name) tag, looked up with server-side filters.
+        A name that several subnets carry fails, listing their ids; an unknown one fails naming the closest.
+      - Needed on an account without a default VPC. Only EC2 has it; on other providers it fails in one line.
+      - Used only to create a node; an existing node is not moved (neither by this nor by O(networks) or O(security_groups)).
+    type: str
+    version_added: 0.1.0
+  networks:
+    description:
+      - The networks of a new node on OpenStack (and other drivers whose C(create_node) takes C(networks)), each by id
+        or exact name, looked up in the driver's network listing. An unknown one fails naming the closest.
+      - On OpenStack, libcloud reads Neutron's networks with the cloud entry's C(options.api_version) V('2.0'); its
+        default driver asks Nova's C(os-networksv2), which most clouds no longer have, and then fails saying so.
+      - Used only to create a node.
+    type: list
+    elements: str
+    version_added: 0.1.0
   security_groups:
     description:
-      - Names of the security groups of a new node (EC2 C(ex_security_groups); on OpenStack they are looked up by name).
+      - The security groups of a new node, each by id or name. An unknown one fails naming the closest.
+      - On EC2 a name is looked up in the VPC the node goes to (the O(subnet)'s, else the default VPC), an id
+        (V(sg-...)) must belong to that VPC. A node in a subnet gets the groups' ids, one without their names.
+      - On OpenStack they are looked up in the driver's listing (Neutron with C(options.api_version) V('2.0')).
+      - Used only to create a node.
     type: list
     elements: str
   tags:
@@ -84,8 +106,11 @@ options:
     default: false
   extra:
     description:
-      - Provider-specific keyword arguments for the driver's C(create_node), such as C(ex_subnet) or
-        C(ex_blockdevicemappings) on EC2. An argument the driver does not take fails, listing the ones it does.
+      - Provider-specific keyword arguments for the driver's C(create_node), such as C(ex_blockdevicemappings) or
+        C(ex_assign_public_ip) on EC2. An argument the driver does not take fails, listing the ones it does.
+      - Give the subnet, networks and security groups with O(subnet), O(networks) and O(security_groups); libcloud
+        takes objects there, not strings. A string in C(ex_subnet) (EC2) or C(networks) (OpenStack) is still looked
+        up as those options are.
       - Used only to create a node.
     type: dict
   count:
@@ -125,6 +150,24 @@ EXAMPLES = r'''
     tags:
       env: prod
   register: web
+
+- name: A node in a chosen subnet, with security groups by name (both looked up in that subnet's VPC)
+  cloudmesh.libcloud.libcloud_node:
+    cloud: aws-prod
+    name: app-1
+    image: ami-0123456789abcdef0
+    size: t3.micro
+    subnet: private-a          # the subnet's Name tag, or its id subnet-...
+    security_groups: [app, sg-0123456789abcdef0]
+
+- name: An OpenStack server on a network given by name
+  cloudmesh.libcloud.libcloud_node:
+    cloud: openstack-lab       # its options carry api_version: "2.0", so that libcloud lists Neutron's networks
+    name: lab-1
+    image: Ubuntu 24.04
+    size: m1.small
+    networks: [lab-net]
+    security_groups: [default]
 
 - name: Twenty workers, created together and waited for together
   cloudmesh.libcloud.libcloud_node:
@@ -261,6 +304,8 @@ class NodeModule(WaitingModule):
         location=dict(type='str'),
         key_name=dict(type='str', no_log=False),
         user_data=dict(type='str'),
+        subnet=dict(type='str'),
+        networks=dict(type='list', elements='str'),
         security_groups=dict(type='list', elements='str'),
         tags=dict(type='dict'),
         purge_tags=dict(type='bool', default=False),

@@ -23,7 +23,7 @@ DEFAULT_CLOUD_VARIABLE = 'libcloud_default_cloud'
 # Fields that say which cloud or account a task talks to: a task giving one of them describes its own cloud, and
 # the default cloud does not apply. The others (region, secure, options, retries, timeout) only tune a connection:
 # given on a task, they win over the default cloud's fields as over any cloud entry's.
-OWN_CLOUD_FIELDS = ('provider', 'storage_provider', 'key', 'secret', 'host', 'port')
+OWN_CLOUD_FIELDS = ('provider', 'storage_provider', 'key', 'secret', 'profile', 'host', 'port')
 
 
 def find_cloud_entry(name, clouds, named_by=None):
@@ -70,12 +70,17 @@ class LibcloudAction(ActionBase):
                 cloud, named_by = default_cloud_name(self._template_var(task_vars, DEFAULT_CLOUD_VARIABLE)), DEFAULT_CLOUD_VARIABLE
             if cloud is not None:
                 module_args = self._flatten_cloud(module_args, cloud, task_vars, named_by)
+            module_args = self.local_paths(module_args)
         except LibcloudModuleError as exc:
             result.update(failed=True, msg=exc.message)
             return result
         module_name = self._task.resolved_action or self._task.action
         result.update(self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars))
         return result
+
+    def local_paths(self, module_args):
+        """``module_args`` with the controller's files found where Ansible users expect them; none by default."""
+        return module_args
 
     def _template_var(self, task_vars, name):
         value = task_vars.get(name)

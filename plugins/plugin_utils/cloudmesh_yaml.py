@@ -58,7 +58,6 @@ class Aws(Kind):
             'storage_provider': 's3',
             'key': credentials['EC2_ACCESS_ID'],
             'secret': credentials['EC2_SECRET_KEY'],
-            'options': {'signature_version': '4'},
         }
 
 

@@ -23,6 +23,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
     ENV_VARS,
     build_driver,
     clean_entry,
+    complete_credentials,
     deadline_seconds,
     named_entry,
     secret_values,
@@ -241,6 +242,8 @@ def fetch_task(task, result, on_page):
     ``result.error``, one line with the secrets masked."""
     started = time.monotonic()
     try:
+        # Credentials from a file (AWS profiles) join the connection first, so that errors mask them too.
+        task.connection = complete_credentials(task.connection)
         # A driver per task: libcloud connections are not safe to share between threads.
         driver = build_driver(task.connection, 'compute', Deadline(deadline_seconds(task.connection)))
         if result.region is None:

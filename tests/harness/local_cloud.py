@@ -196,10 +196,10 @@ def seed_object_stores(cloud: LocalCloud, workdir: Path, bucket: str) -> Path:
 
 def ec2_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_HOST, key: str = TEST_KEY,
                     secret: str = TEST_SECRET) -> dict:
-    """The collection's cloud entry for EC2 on the local cloud.
+    """The collection's cloud entry for EC2 on the local cloud, as a user writes it: no ``signature_version``.
 
-    ``signature_version: "4"`` is required: the EC2 driver signs us-east-1 with SigV2 by default, which
-    moto routes to S3 (empty answers, no error), and MotoWireFix recognises EC2 by its SigV4 scope.
+    The collection signs EC2 requests with SigV4 by default (libcloud alone signs us-east-1 with SigV2, which moto
+    routes to S3: empty answers, no error); MotoWireFix recognises EC2 by its SigV4 scope.
     """
     return {
         'provider': 'ec2',
@@ -209,8 +209,17 @@ def ec2_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT
         'host': host,
         'port': port,
         'secure': False,
-        'options': {'signature_version': '4'},
     }
+
+
+def libcloud_driver(entry: dict, driver_class, key: str | None = None, secret: str | None = None):
+    """libcloud's own driver for a cloud entry (to check the cloud without the collection), built with the arguments
+    the collection's adapter gives it: SigV4 for EC2, as ``providers/ec2.py`` asks for by default."""
+    kwargs = dict((name, entry[name]) for name in ('secure', 'host', 'port', 'region') if name in entry)
+    if driver_class.__name__ == 'EC2NodeDriver':
+        kwargs['signature_version'] = '4'
+    kwargs.update(entry.get('options') or {})
+    return driver_class(key or entry['key'], secret or entry['secret'], **kwargs)
 
 
 def s3_cloud_entry(port: int, region: str = DEFAULT_REGION, host: str = DEFAULT_HOST, key: str = TEST_KEY,

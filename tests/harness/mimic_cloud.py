@@ -8,6 +8,9 @@ How mimic departs from a real OpenStack (facts measured with libcloud 3.9.1; see
 - ``--realtime`` is required: without it mimic's clock stands still and a rebooted server stays ``REBOOT``;
 - it has no os-stop / os-start action (400 "There is no such action currently supported"), no key pairs and
   no volumes: the collection must say so in one line, and the tests check that it does;
+- it has no network or security group listing that libcloud can read (Nova answers 404 to ``os-networksv2`` and
+  ``os-security-groups``; its Neutron sits in the catalog under another service name and lists no networks) and
+  ignores ``networks`` in a create: placement by name is refused in one line there (test_node_placement.py);
 - its catalog names the compute service ``cloudServersOpenStack`` in regions ORD, DFW and IAD, which the cloud
   entry selects with ``ex_force_service_name`` and ``ex_force_service_region`` (as a real multi-region cloud
   would be selected);

@@ -69,7 +69,7 @@ def local_cloud_inputs(cloud):
         'host': ec2['host'],
         'port': str(ec2['port']),
         'secure': 'false',
-        'options': json.dumps(ec2['options']),
+        'options': json.dumps({'timeout': 25}),
     }
 
 
@@ -216,10 +216,12 @@ def test_credential_type_injects_every_connection_field():
     from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import ENV_VARS
 
     fields = dict((field['id'], field) for field in CREDENTIAL_TYPE['inputs']['fields'])
-    assert set(fields) == set(ENV_VARS)
-    assert CREDENTIAL_TYPE['injectors']['env'] == dict((var, '{{ %s }}' % field) for field, var in ENV_VARS.items())
+    # Every field but profile: AWX stores the key itself; a profile would need a credentials file in the EE.
+    injected = dict((field, var) for field, var in ENV_VARS.items() if field != 'profile')
+    assert set(fields) == set(injected)
+    assert CREDENTIAL_TYPE['injectors']['env'] == dict((var, '{{ %s }}' % field) for field, var in injected.items())
     assert set(CREDENTIAL_TYPE['injectors']) == {'env'}  # no extra_vars: they would show in the job's variables
-    assert fields['secret']['secret'] is True and fields['options']['secret'] is True
+    assert fields['secret']['secret'] is True and fields['options']['secret'] is True and fields['token']['secret'] is True
     assert not fields['key'].get('secret')
     # A boolean field that is left blank is injected as False: `secure` would silently turn HTTPS off.
     assert all(field['type'] == 'string' for field in fields.values())
@@ -235,7 +237,8 @@ def test_modules_read_the_injected_environment_as_the_credential_means_it(awx_en
     from ansible_collections.cloudmesh.libcloud.plugins.module_utils.base import LibcloudModule
     from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection import ENV_VARS, build_driver
 
-    blank = sorted(field for field, variable in ENV_VARS.items() if awx_env[variable] == '')
+    # LIBCLOUD_PROFILE is not injected at all (the credential type has no profile): unset as a blank field is.
+    blank = sorted(field for field, variable in ENV_VARS.items() if awx_env.get(variable, '') == '')
     assert 'region' in blank  # the credential leaves it blank (see local_cloud_inputs)
     for variable, value in awx_env.items():
         monkeypatch.setenv(variable, value)
@@ -244,7 +247,7 @@ def test_modules_read_the_injected_environment_as_the_credential_means_it(awx_en
     assert sorted(field for field, value in connection.items() if value is None) == blank
     assert (connection['provider'], connection['storage_provider']) == ('ec2', 's3')
     assert (connection['host'], connection['port'], connection['secure']) == ('127.0.0.1', local_cloud.port, False)
-    assert connection['options'] == {'signature_version': '4'}
+    assert connection['options'] == {'timeout': 25}
     zones = [location.name for location in build_driver(connection, 'compute').list_locations()]
     assert zones == [zone['ZoneName'] for zone in boto3_ec2('us-east-1').describe_availability_zones()['AvailabilityZones']]
     local_cloud.boto3_client('s3').create_bucket(Bucket='awx-env-probe')

@@ -62,7 +62,7 @@ def test_credential_inputs_round_trip_through_the_injectors(tmp_path, local_clou
     entry = local_cloud.ec2_cloud_entry()
     env = {'LIBCLOUD_PROVIDER': 'ec2', 'LIBCLOUD_STORAGE_PROVIDER': 's3', 'LIBCLOUD_KEY': entry['key'],
            'LIBCLOUD_SECRET': entry['secret'], 'LIBCLOUD_HOST': entry['host'], 'LIBCLOUD_PORT': str(entry['port']),
-           'LIBCLOUD_SECURE': 'no', 'LIBCLOUD_OPTIONS': '{"signature_version": "4"}', 'LIBCLOUD_RETRIES': '4',
+           'LIBCLOUD_SECURE': 'no', 'LIBCLOUD_OPTIONS': '{"timeout": 25}', 'LIBCLOUD_RETRIES': '4',
            'LIBCLOUD_TIMEOUT': '20'}
     run = run_playbook(playbook, tmp_path, env=env)
     assert run.rc == 0, run.output
@@ -72,4 +72,4 @@ def test_credential_inputs_round_trip_through_the_injectors(tmp_path, local_clou
     assert 'region' not in inputs  # unset variables make no input
     assert inputs['secure'] == 'false'  # normalised to one of the credential type's choices
     injected = awx_injected_env(evaluated['type'], inputs)
-    assert injected == dict(env, LIBCLOUD_REGION='', LIBCLOUD_SECURE='false')
+    assert injected == dict(env, LIBCLOUD_REGION='', LIBCLOUD_TOKEN='', LIBCLOUD_SECURE='false')

@@ -98,7 +98,7 @@ CASES = [
     node('node: provider option a near miss', ['unknown provider', "'amazon'", 'valid'], provider='amazon'),
     node('node: provider option gibberish', ['unknown provider', "'zzqqxx'", 'valid: '], provider='zzqqxx'),
     node('node: options.timeout not a number', ['options.timeout', 'from 1 to 3600', 'abc'],
-         options={'signature_version': '4', 'timeout': 'abc'}),
+         options={'timeout': 'abc'}),
     # --- the cloud entry given inline (the action plugin flattens it) ------------------------------------------
     node('node: inline cloud with a non-numeric port (issue #10)', ['port', 'notaport'],
          cloud={'provider': 'ec2', 'key': 'corpus-key', 'secret': 'corpus-secret', 'port': 'notaport'},
@@ -156,9 +156,9 @@ CASES = [
     case('libcloud_node_info', 'node_info: LIBCLOUD_SECURE perhaps', ['secure', NOT_BOOL], cloud=EC2_NO + 'secure',
          keywords=env(LIBCLOUD_SECURE='perhaps')),
     case('libcloud_node_info', 'node_info: LIBCLOUD_OPTIONS timeout not a number', ['options.timeout', 'from 1 to 3600', "'abc'"],
-         cloud=EC2_NO + 'options', keywords=env(LIBCLOUD_OPTIONS='{"signature_version": "4", "timeout": "abc"}')),
+         cloud=EC2_NO + 'options', keywords=env(LIBCLOUD_OPTIONS='{"timeout": "abc"}')),
     case('libcloud_node_info', 'node_info: options.timeout option 0', ['options.timeout', 'from 1 to 3600', "'0'"],
-         cloud='ec2', options={'signature_version': '4', 'timeout': 0}),
+         cloud='ec2', options={'timeout': 0}),
     # --- libcloud_cloud_info -----------------------------------------------------------------------------------
     case('libcloud_cloud_info', 'cloud_info: gather an unknown item', ['gather', 'images, sizes, locations', 'pictures'],
          cloud='ec2', gather=['pictures']),

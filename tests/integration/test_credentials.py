@@ -27,7 +27,7 @@ WRONG_SECRET = 'wrong-secret-DO-NOT-USE'
 # What libcloud's EC2 driver raises for a refused key or secret, as the modules report it.
 REFUSED = 'AuthFailure: AWS was not able to validate the provided access credentials'
 # The server's or libcloud's name for refused credentials, in a one-line message (with or without a retry layer).
-REFUSED_STYLE = re.compile(r'InvalidCreds|AuthFailure|SignatureDoesNotMatch|InvalidAccessKeyId')
+REFUSED_STYLE = re.compile(r'InvalidCreds|AuthFailure|SignatureDoesNotMatch|InvalidAccessKeyId|S3 answers 403 Forbidden for bucket')
 # No retrying a refused connection in tests about something else (the collection's `retries`; ignored without it).
 NO_RETRIES = {'LIBCLOUD_RETRIES': '1'}
 
@@ -83,7 +83,7 @@ def environment(cloud, region='us-east-1', key=None, secret=None):
     return {
         'LIBCLOUD_PROVIDER': 'ec2', 'LIBCLOUD_KEY': key or cloud.key, 'LIBCLOUD_SECRET': secret or cloud.secret,
         'LIBCLOUD_REGION': region, 'LIBCLOUD_HOST': cloud.host, 'LIBCLOUD_PORT': cloud.port, 'LIBCLOUD_SECURE': 'false',
-        'LIBCLOUD_OPTIONS': json.dumps({'signature_version': '4'}),
+        'LIBCLOUD_OPTIONS': json.dumps({'timeout': 25}),
     }
 
 
@@ -324,3 +324,17 @@ def test_bad_credentials_fail_at_once_never_retried(auth_cloud, tmp_path, servic
     # Well under any retry backoff: the whole run, beyond the same run succeeding, and the task on its own.
     assert failing_seconds - baseline_seconds < 5, (failing_seconds, baseline_seconds)
     assert failing.task_seconds('bad') < 5
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_a_bucket_that_answers_403_is_not_reported_present(auth_cloud, tmp_path, state):
+    """libcloud's S3 get_container reads a 403 to its HEAD as "the bucket exists": with a wrong secret, every bucket was
+    reported present and unchanged. The task fails instead, saying what a 403 can mean."""
+    auth_cloud.boto3_client('s3').create_bucket(Bucket=BUCKET)
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'name': 'bucket', 'cloudmesh.libcloud.libcloud_bucket': {
+        'cloud': wrong(auth_cloud.s3_cloud_entry()), 'name': BUCKET, 'state': state}}]}]
+    run = run_playbook(dump_play(play), tmp_path, env=NO_RETRIES)
+    assert run.rc == 2, run.output
+    assert run.result('bucket')['msg'] == ("S3 answers 403 Forbidden for bucket %r: the key or secret is refused, the bucket belongs to "
+                                           "another account, or the key may not list it (s3:ListBucket)" % BUCKET)
+    assert BUCKET in [bucket['Name'] for bucket in auth_cloud.boto3_client('s3').list_buckets()['Buckets']]

@@ -35,8 +35,10 @@ def fleet(local_cloud):
 
 @pytest.fixture(scope='module')
 def info_run(fleet, tmp_path_factory):
-    cloud, _ids, image, _live = fleet
+    cloud, ids, image, _live = fleet
     entry = cloud.ec2_cloud_entry(REGION)
+    # The account's own image: what cloud_info lists on EC2 without an image_filter.
+    cloud.boto3_client('ec2', REGION).create_image(InstanceId=ids['web-1'], Name='own-image-of-web-1')
 
     def task(title, module, **args):
         return {'name': title, 'cloudmesh.libcloud.' + module: dict(args, cloud='local'), 'register': 'out'}
@@ -49,6 +51,7 @@ def info_run(fleet, tmp_path_factory):
         task('by name and tags', 'libcloud_node_info', name='web-*', tags={'env': 'prod'}),
         task('offer', 'libcloud_cloud_info', size_filter='t3.*', image_filter=image['ImageId']),
         task('images by name', 'libcloud_cloud_info', gather=['images'], image_filter=image['Name'][:6] + '*'),
+        task('images by default', 'libcloud_cloud_info'),
     ]}]
     workdir = tmp_path_factory.mktemp('info')
     run = run_playbook(yaml.safe_dump(play) + '\n', workdir, check=True)
@@ -95,3 +98,14 @@ def test_cloud_info(info_run, fleet):
     by_name = info_run.result('images by name')
     assert image['ImageId'] in [item['id'] for item in by_name['images']]
     assert set(by_name) >= {'images'} and 'sizes' not in by_name
+
+
+def test_ec2_images_by_default_are_the_accounts_own(info_run, fleet):
+    """Never every public image by default (moto has hundreds; AWS tens of thousands): the account's own."""
+    cloud = fleet[0]
+    client = cloud.boto3_client('ec2', REGION)
+    own = client.describe_images(Owners=['self'])['Images']
+    assert [image['Name'] for image in own] == ['own-image-of-web-1']
+    assert len(client.describe_images()['Images']) > 50
+    listed = info_run.result('images by default')['images']
+    assert [(image['id'], image['name']) for image in listed] == [(own[0]['ImageId'], 'own-image-of-web-1')]

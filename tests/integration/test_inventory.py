@@ -255,7 +255,7 @@ def test_vault_encrypted_clouds_file(fleet, tmp_path):
 def test_environment_fills_missing_fields_and_entry_fields_win(fleet, tmp_path):
     cloud = fleet['cloud']
     env = {'LIBCLOUD_PROVIDER': 'ec2', 'LIBCLOUD_KEY': TEST_KEY, 'LIBCLOUD_SECRET': TEST_SECRET, 'LIBCLOUD_HOST': cloud.host,
-           'LIBCLOUD_PORT': '1', 'LIBCLOUD_SECURE': 'false', 'LIBCLOUD_OPTIONS': '{"signature_version": "4"}',
+           'LIBCLOUD_PORT': '1', 'LIBCLOUD_SECURE': 'false', 'LIBCLOUD_OPTIONS': '{"timeout": 25}',
            'LIBCLOUD_REGION': 'us-east-1'}
     path = write_config(tmp_path, 'env', {'plugin': 'cloudmesh.libcloud.libcloud',
                                           'clouds': [{'name': 'from-env', 'regions': ['eu-west-1'], 'port': cloud.port}]})

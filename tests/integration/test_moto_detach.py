@@ -9,14 +9,14 @@ import pytest
 from libcloud.compute.base import NodeImage
 from libcloud.compute.drivers.ec2 import EC2NodeDriver
 
+from tests.harness.local_cloud import libcloud_driver
+
 REGION = 'us-west-2'
 
 
 def driver_for(entry):
     """A libcloud EC2 driver from a cloud entry, the way the collection builds one."""
-    kwargs = dict((name, entry[name]) for name in ('secure', 'host', 'port', 'region'))
-    kwargs.update(entry['options'])
-    return EC2NodeDriver(entry['key'], entry['secret'], **kwargs)
+    return libcloud_driver(entry, EC2NodeDriver)
 
 
 def volume_state(cloud, volume_id):

@@ -299,8 +299,8 @@ def test_environment_variables(cloud, vaulted, tmp_path):
     local_cloud, image = cloud
     env = {'LIBCLOUD_PROVIDER': 'ec2', 'LIBCLOUD_STORAGE_PROVIDER': 's3', 'LIBCLOUD_KEY': KEY, 'LIBCLOUD_SECRET': SECRET,
            'LIBCLOUD_HOST': local_cloud.host, 'LIBCLOUD_PORT': local_cloud.port, 'LIBCLOUD_SECURE': 'false'}
-    # The EC2 driver needs SigV4 and a region; S3 takes its region from its own option: nothing secret in either.
-    compute = {'region': REGION, 'options': {'signature_version': '4'}}
+    # EC2 takes a region; S3 takes its region from its own option: nothing secret in either.
+    compute = {'region': REGION}
     storage = {'region': 'us-east-1'}
     tasks = module_tasks('env', compute, storage, tmp_path, image)
     run, before, _seconds = run_modules('environment --diff', tmp_path, tasks, vaulted, env=env)
@@ -397,7 +397,7 @@ def test_inventory_inline_vaulted_secret_and_dead_cloud(cloud, tmp_path):
 def test_inventory_environment_credentials(cloud, tmp_path):
     local_cloud, _image = cloud
     env = {'LIBCLOUD_PROVIDER': 'ec2', 'LIBCLOUD_KEY': KEY, 'LIBCLOUD_SECRET': SECRET, 'LIBCLOUD_HOST': local_cloud.host,
-           'LIBCLOUD_PORT': local_cloud.port, 'LIBCLOUD_SECURE': 'false', 'LIBCLOUD_OPTIONS': '{"signature_version": "4"}'}
+           'LIBCLOUD_PORT': local_cloud.port, 'LIBCLOUD_SECURE': 'false'}
     listed = inventory_config(tmp_path, 'env', dict({'clouds': [{'name': 'from-env', 'regions': [REGION]}]},
                                                     **cache_options(tmp_path / 'cache')))
     failing = inventory_config(tmp_path, 'env-failing', {'clouds': [{'name': 'env-dead', 'regions': [REGION], 'port': 1}],

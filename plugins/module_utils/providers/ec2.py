@@ -6,9 +6,14 @@ Nimbus, Outscale).
 
 - Listings follow ``nextToken`` (libcloud reads only the first page) and skip libcloud's extra DescribeAddresses.
 - The server narrows listings: by Name tag and live state, by instance id; images by id or name, never a listing
-  of every public image.
-- A node's name is its Name tag; security groups are given by name; tags are added and deleted key by key.
+  of every public image (without a pattern, the account's own images).
+- A node's name is its Name tag; tags are added and deleted key by key. Subnets (by id or Name tag) and security
+  groups (by id or name, in the node's VPC) are looked up here.
 - create_node carries a ClientToken, so that EC2 itself refuses a twin of a retried create.
+- On EC2 itself, requests are signed with Signature Version 4 unless ``options.signature_version`` says otherwise:
+  libcloud 3.9.1 signs us-east-1, us-west-1/2, eu-west-1, sa-east-1 and several ap- regions with version 2, which
+  AWS is retiring (and which ap-east-1, in its table, never accepted); version 4 works in every region. Credentials
+  may come from a profile of AWS's shared credentials file (see ``aws_credentials``).
 - On EC2 itself, the inventory reads DescribeInstances pages straight into node dicts (:class:`Ec2InstanceParser`);
   the compatible clouds answer in XML namespaces of their own and are read through libcloud.
 """
@@ -20,7 +25,9 @@ import re
 import uuid
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import json_safe, state_name
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter, not_found, pick
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import aws_credentials
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter, not_found, pick, resolve_listed
 
 # AWS accepts 5..1000; asking for the most keeps the number of round trips low.
 PAGE_SIZE = 1000
@@ -30,6 +37,10 @@ LIVE_STATES = ['pending', 'running', 'stopping', 'stopped']
 
 # AWS accepts at most 200 values in one filter; a listing of more ids takes one request per chunk.
 FILTER_VALUES = 200
+
+# What an id looks like, as against a name: EC2 refuses names of security groups that start with sg-.
+SUBNET_ID = re.compile(r'^subnet-[0-9a-f]+$')
+GROUP_ID = re.compile(r'^sg-[0-9a-f]+$')
 
 
 def literal(value):
@@ -78,7 +89,8 @@ class Ec2CompatibleAdapter(GenericAdapter):
 
     def list_images(self, pattern=None):
         if not pattern:
-            return self.driver.list_images()
+            # The account's own images: every public image is tens of thousands of entries and minutes of listing.
+            return self.driver.list_images(ex_owner='self')
         if pattern.startswith('ami-') and not any(char in pattern for char in '*?['):
             return self.driver.list_images(ex_image_ids=[pattern])
         # EC2's name filter understands * and ? itself.
@@ -107,8 +119,59 @@ class Ec2CompatibleAdapter(GenericAdapter):
                 return []
             raise
 
-    def security_groups(self, names):
-        return names
+    # A subnet id or Name tag in extra.ex_subnet (the docs once suggested it) is resolved as the option subnet is.
+    extra_by_id_or_name = {'ex_subnet': 'subnet'}
+
+    def subnet_arguments(self, wanted):
+        driver = self.driver
+        if SUBNET_ID.match(wanted):
+            # A filter, not SubnetId: an unknown id is just missing, not an error.
+            found = driver.ex_list_subnets(filters={'subnet-id': [wanted]})
+            if found:
+                return {'ex_subnet': found[0]}
+        found = pick('subnet', wanted, driver.ex_list_subnets(filters={'tag:Name': [literal(wanted)]}))
+        if found is None:
+            # Only now the region's subnets, to suggest the closest: tens of them, not thousands.
+            subnets = driver.ex_list_subnets()
+            raise not_found('subnet', wanted, [subnet.id for subnet in subnets] + [subnet.name for subnet in subnets], known=True)
+        return {'ex_subnet': found}
+
+    def security_group_arguments(self, wanted, placement):
+        # A group name means a group of the VPC the node goes to: the subnet's, else the default VPC. A launch into a
+        # subnet takes group ids (libcloud's ex_security_group_ids, only with ex_subnet); one without takes names,
+        # which EC2 looks up in the default VPC, where these were found.
+        subnet = placement.get('ex_subnet')
+        vpc_id = subnet.extra.get('vpc_id') if subnet is not None else self.default_vpc_id()
+        scope = {'vpc-id': [vpc_id]} if vpc_id else {}
+        where = ' in %s' % vpc_id if vpc_id else ''
+        ids = [value for value in wanted if GROUP_ID.match(value)]
+        names = [value for value in wanted if value not in ids]
+        listed = []
+        if ids:
+            listed += self.driver.ex_get_security_groups(filters=dict(scope, **{'group-id': ids}))
+        if names:
+            listed += self.driver.ex_get_security_groups(filters=dict(scope, **{'group-name': [literal(name) for name in names]}))
+        groups = list(dict((group.id, group) for group in listed).values())  # a group given by id and by name: once
+        missing = [value for value in wanted if pick('security group', value, groups) is None]
+        if missing:
+            missing_ids = [value for value in missing if GROUP_ID.match(value)]
+            elsewhere = self.driver.ex_get_security_groups(filters={'group-id': missing_ids}) if vpc_id and missing_ids else []
+            if elsewhere:
+                group = elsewhere[0]
+                raise LibcloudModuleError("security group %s (%s) is in %s, not in the node's VPC %s (%s); give a group of that VPC"
+                                          % (group.id, group.name, group.extra.get('vpc_id'), vpc_id,
+                                             "its subnet's" if subnet is not None else 'the default VPC, as no subnet is given'))
+            # Only now every group where the node goes, to suggest the closest.
+            groups = self.driver.ex_get_security_groups(filters=scope or None)
+        found = resolve_listed('security group', wanted, groups, where)
+        if subnet is not None:
+            return {'ex_security_group_ids': [group.id for group in found]}
+        return {'ex_security_groups': [group.name for group in found]}
+
+    def default_vpc_id(self):
+        """The id of the region's default VPC, or None (an account without one, or a cloud without VPCs)."""
+        found = self.driver.ex_list_networks(filters={'is-default': 'true'})
+        return found[0].id if found else None
 
     def idempotency_arguments(self):
         # Outscale's create_node takes no ClientToken.
@@ -158,6 +221,15 @@ class Ec2CompatibleAdapter(GenericAdapter):
 
 
 class Ec2Adapter(Ec2CompatibleAdapter):
+
+    @classmethod
+    def new_driver(cls, driver_class, key, kwargs):
+        return driver_class(key, **dict({'signature_version': '4'}, **kwargs))
+
+    @classmethod
+    def complete_credentials(cls, conn):
+        return aws_credentials.complete(conn)
+
     def node_pages(self):
         return Ec2InstanceParser.for_driver(self.driver).pages(self.driver)
 

@@ -4,7 +4,8 @@
 """What we do differently on Google Cloud (``provider: gce``, ``storage_provider: google_storage``).
 
 - ``key`` is a service account's client email, ``secret`` its key: the path of the JSON (or PEM) key file, or
-  (vaulted) its contents; libcloud reads either, so no file is written. ``options.project`` names the project.
+  (vaulted) its contents; libcloud reads either, so no file is written. ``options.project`` names the project
+  (required for GCE); ``region`` is GCE's default zone, which libcloud calls ``datacenter`` (``us-central1-a``).
 - libcloud picks the login from the key. A key that is neither a service account's email nor a Cloud Storage
   HMAC key (``GOOG...``) makes it probe the GCE metadata server, then start an installed-application login that
   waits for a code typed on a terminal: a task would hang. Such a key is refused unless ``options.auth_type``
@@ -37,6 +38,14 @@ class GceAdapter(GenericAdapter):
     def new_driver(cls, driver_class, key, kwargs):
         check_login(key, kwargs)
         kwargs = dict(kwargs)
+        if not kwargs.get('project'):
+            raise LibcloudModuleError('provider gce needs options.project: the id of the Google Cloud project')
+        # GCE calls its default zone the datacenter; our entries call it region.
+        region = kwargs.pop('region', None)
+        if region and kwargs.get('datacenter') and region != kwargs['datacenter']:
+            raise LibcloudModuleError('region %r and options.datacenter %r disagree: give one of them' % (region, kwargs['datacenter']))
+        if region:
+            kwargs['datacenter'] = region
         # The compute driver calls its secret `key` (and the client email `user_id`).
         return driver_class(key, key=kwargs.pop('secret', None), **kwargs)
 
@@ -47,6 +56,7 @@ class GceAdapter(GenericAdapter):
 class GoogleStorageAdapter(S3Adapter):
 
     bucket_name_problem = GenericAdapter.bucket_name_problem
+    complete_credentials = GenericAdapter.complete_credentials  # no AWS profiles for Google
 
     @classmethod
     def new_driver(cls, driver_class, key, kwargs):

@@ -5,7 +5,7 @@
 
 Our generic code (nodes, node_reconcile, the inventory, connection; buckets and objects for storage) asks an
 adapter wherever providers differ. Besides the common API it uses the ``ex_`` methods that several drivers share
-by name (tags, security groups), where a driver has them: a driver we have no file for still gets them.
+by name (tags, security groups, networks), where a driver has them: a driver we have no file for still gets them.
 """
 
 from __future__ import annotations
@@ -41,20 +41,36 @@ def pick(option, wanted, items):
     return by_name[0] if by_name else None
 
 
-def not_found(option, wanted, names):
-    """The error for an ``option`` value that no item has, with the closest of ``names`` to suggest."""
-    close = difflib.get_close_matches(wanted, sorted(set(name for name in names if name)), n=5, cutoff=0.6)
-    hint = ('closest: %s' % ', '.join(close)) if close else 'nothing close'
-    return LibcloudModuleError('unknown %s %r: no %s has this id or exact name; %s' % (option, wanted, option, hint))
+def not_found(option, wanted, names, where='', known=False):
+    """The error for an ``option`` value that no item has, with the closest of ``names`` to suggest; ``where`` says
+    where it was looked for (`` in vpc-...``); with ``known``, a short list of them all when none is close."""
+    names = sorted(set(name for name in names if name))
+    close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
+    if close:
+        hint = 'closest: %s' % ', '.join(close)
+    elif known and names:
+        hint = 'known: %s%s' % (', '.join(names[:10]), ' ...' if len(names) > 10 else '')
+    else:
+        hint = 'nothing close'
+    return LibcloudModuleError('unknown %s %r: no %s has this id or exact name%s; %s' % (option, wanted, option, where, hint))
 
 
-def security_groups_by_name(driver, names):
-    """The driver's own security group objects for ``names`` (OpenStack's driver wants objects, not names)."""
-    groups = dict((group.name, group) for group in driver.ex_list_security_groups())
-    missing = [name for name in names if name not in groups]
-    if missing:
-        raise LibcloudModuleError('unknown security_groups: %s; known: %s' % (', '.join(missing), ', '.join(sorted(groups)[:20])))
-    return [groups[name] for name in names]
+def resolve_listed(noun, wanted, items, where=''):
+    """The item whose id or exact name is each of ``wanted``, in order and each once (placement lists are short:
+    subnets, networks, security groups); an unknown one fails naming the closest."""
+    found = []
+    for value in wanted:
+        item = pick(noun, str(value), items)
+        if item is None:
+            raise not_found(noun, str(value), [str(listed.id) for listed in items] + [listed.name for listed in items], where, known=True)
+        if all(item is not other for other in found):
+            found.append(item)
+    return found
+
+
+def provider_name(driver):
+    """The driver's provider as users write it (``ec2``, ``openstack``), for messages."""
+    return str(getattr(driver, 'type', None) or getattr(driver, 'name', None) or type(driver).__name__)
 
 
 def offered(driver, what, call, *args, **kwargs):
@@ -112,6 +128,14 @@ class GenericAdapter:
     def configure(cls, driver, conn):
         """Adjust a new ``driver`` to the resolved connection ``conn``: nothing to do by default."""
 
+    @classmethod
+    def complete_credentials(cls, conn):
+        """``conn`` with credentials the provider keeps elsewhere (AWS: a shared credentials file's profile)."""
+        if conn.get('profile'):
+            raise LibcloudModuleError('profile %r: profiles of the shared credentials file are read for AWS clouds (EC2, S3) only'
+                                      % conn['profile'])
+        return conn
+
     # -- listing ---------------------------------------------------------------------------------------------------
 
     def list_nodes(self):
@@ -143,11 +167,49 @@ class GenericAdapter:
 
     # -- creating and tagging --------------------------------------------------------------------------------------
 
-    def security_groups(self, names):
-        """What the driver's create_node takes for the security groups called ``names``."""
-        if hasattr(self.driver, 'ex_list_security_groups'):
-            return security_groups_by_name(self.driver, names)
-        return names
+    # -- placement: the subnet, networks and security groups of a new node, each by id or name ---------------------
+
+    # create_node arguments that a task may still give in ``extra`` as ids or names (the docs once suggested it), and
+    # the option each one is resolved as: {'ex_subnet': 'subnet'} on EC2.
+    extra_by_id_or_name = {}
+
+    def placement_arguments(self, subnet=None, networks=None, security_groups=None):
+        """create_node keyword arguments for these options, ids or names turned into what the driver takes (read-only
+        lookups: check mode runs them too). Security groups come last: where they are looked up may depend on the
+        subnet (EC2: its VPC)."""
+        kwargs = {}
+        if subnet:
+            kwargs.update(self.subnet_arguments(subnet))
+        if networks:
+            kwargs.update(self.network_arguments(networks))
+        if security_groups:
+            kwargs.update(self.security_group_arguments(security_groups, kwargs))
+        return kwargs
+
+    def subnet_arguments(self, wanted):
+        raise LibcloudModuleError('option subnet is not supported by the %s driver (subnets are looked up on EC2 only); give the '
+                                  'driver\'s own argument in extra, or networks where it has them' % provider_name(self.driver))
+
+    def network_arguments(self, wanted):
+        """The driver's own network objects for ``wanted`` (libcloud's create_node takes objects, not names)."""
+        lister = getattr(self.driver, 'ex_list_networks', None)
+        if lister is None:
+            raise LibcloudModuleError('option networks is not supported by the %s driver (it cannot list its networks to look '
+                                      'them up)' % provider_name(self.driver))
+        return {'networks': resolve_listed('network', wanted, offered(self.driver, 'networks', lister))}
+
+    def security_group_arguments(self, wanted, placement):
+        """The driver's own security group objects for ``wanted`` where it lists them as objects (OpenStack's driver
+        wants objects); the names as given where it cannot list them. ``placement``: the arguments chosen so far."""
+        accepted = inspect.signature(self.driver.create_node).parameters
+        keyword = next((name for name in ('ex_security_groups', 'ex_securitygroup') if name in accepted), 'ex_security_groups')
+        lister = getattr(self.driver, 'ex_list_security_groups', None)
+        if lister is None:
+            return {keyword: list(wanted)}
+        groups = offered(self.driver, 'security groups', lister)
+        if not all(hasattr(group, 'id') and hasattr(group, 'name') for group in groups):
+            return {keyword: list(wanted)}  # a listing of bare names (EC2's): nothing to resolve
+        return {keyword: resolve_listed('security group', wanted, groups)}
 
     def unsupported_action(self, action, exc):
         """Why a power ``action`` failed with ``exc`` when the provider does not offer it at all; None when ``exc``
@@ -248,6 +310,15 @@ class GenericAdapter:
     def transfer_workers(self, wanted):
         """How many threads may transfer objects at once, when ``wanted`` are asked for."""
         return wanted
+
+    def find_bucket(self, name):
+        """The libcloud Container called ``name``, or None when it does not exist."""
+        from libcloud.storage.types import ContainerDoesNotExistError
+
+        try:
+            return self.driver.get_container(name)
+        except ContainerDoesNotExistError:
+            return None
 
     def bucket_name_problem(self, name):
         """Why the provider cannot take ``name`` (not empty, no control characters) as a bucket name; None when it can."""

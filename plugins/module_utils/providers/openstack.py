@@ -7,9 +7,10 @@ Swift object storage.
 Compute (:class:`OpenStackAdapter`):
 
 - A node's tags are its Nova metadata, replaced as a whole set (``ex_set_metadata``).
-- Security groups are given by name; the driver wants its own security group objects, looked up by name.
+- Security groups and networks are given by id or name; the driver wants its own objects, looked up here.
 - A server action the cloud does not offer (Nova's 400 "There is no such action currently supported", as for
   os-stop where an operator disabled it, or on mimic) is said so in one line.
+- ``region`` is the service region of Keystone's catalog (libcloud's ``ex_force_service_region``).
 - Keystone: ``key`` and ``secret`` are the user name and password; ``options`` carry ``ex_force_auth_url``,
   ``ex_force_auth_version`` (``2.0_password``, ``3.x_password``), ``ex_tenant_name`` and, with v3,
   ``ex_domain_name``, ``ex_tenant_domain_id``: libcloud takes them as they are and logs in at the first request.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
-from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import DOING, GenericAdapter, security_groups_by_name
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import DOING, GenericAdapter, offered, resolve_listed
 
 NO_SUCH_ACTION = 'There is no such action currently supported'
 
@@ -52,19 +53,94 @@ def price_sizes_from_one_read(driver):
     driver._get_size_price = priced_once  # pylint: disable=protected-access
 
 
+def service_region(kwargs):
+    """The driver's arguments with ``region`` as the catalog region it picks endpoints in: libcloud's OpenStack driver
+    reads ``ex_force_service_region`` and ignores ``region`` (it would pick the catalog's first, often RegionOne)."""
+    region, forced = kwargs.get('region'), kwargs.get('ex_force_service_region')
+    if region and forced and region != forced:
+        raise LibcloudModuleError('region %r and options.ex_force_service_region %r disagree: give one of them' % (region, forced))
+    if region:
+        kwargs = dict(kwargs, ex_force_service_region=region)
+    return kwargs
+
+
+def explain_missing_endpoints(driver):
+    """libcloud says only "Could not find specified endpoint" when Keystone's catalog has no endpoint of the region
+    (or service name) asked for, typically a misspelt ``region``: say what was asked for and what the catalog has."""
+    from libcloud.common.types import LibcloudError
+
+    connections = [driver.connection] + [value for name, value in vars(driver).items() if name.endswith('_connection')]
+    for connection in connections:
+        find = getattr(connection, 'get_endpoint', None)
+        if find is None or getattr(find, 'cloudmesh_explained', False):
+            continue
+
+        def explained(find=find, connection=connection):
+            try:
+                return find()
+            except LibcloudError as exc:
+                if 'Could not find specified endpoint' not in str(exc):
+                    raise
+                # pylint: disable=protected-access
+                kind = connection._ex_force_service_type or connection.service_type
+                wanted = connection._ex_force_service_region or connection.service_region
+                named = connection._ex_force_service_name or connection.service_name
+                entries = [entry for entry in connection.service_catalog._entries if entry.service_type == kind]
+                regions = sorted(set(endpoint.region for entry in entries for endpoint in entry.endpoints if endpoint.region))
+                names = sorted(set(str(entry.service_name) for entry in entries if entry.service_name))
+                raise LibcloudModuleError('Keystone\'s catalog has no %s endpoint%s in region %r; its %s regions: %s; service names: %s '
+                                          '(set region, or options.ex_force_service_name)'
+                                          % (kind, ' named %r' % named if named else '', wanted, kind, ', '.join(regions) or 'none',
+                                             ', '.join(names) or 'none')) from None
+        explained.cloudmesh_explained = True
+        connection.get_endpoint = explained
+
+
 class OpenStackAdapter(GenericAdapter):
+
+    @classmethod
+    def new_driver(cls, driver_class, key, kwargs):
+        return driver_class(key, **service_region(kwargs))
 
     @classmethod
     def configure(cls, driver, conn):
         price_sizes_from_one_read(driver)
+        explain_missing_endpoints(driver)
 
     def unsupported_action(self, action, exc):
         if retries.http_status(exc) == 400 and NO_SUCH_ACTION in str(exc):
             return 'this OpenStack cloud does not support %s nodes (Nova answers: %s)' % (DOING[action], NO_SUCH_ACTION)
         return super().unsupported_action(action, exc)
 
-    def security_groups(self, names):
-        return security_groups_by_name(self.driver, names)
+    # Network names in extra.networks (the docs once suggested it) are resolved as the option networks is.
+    extra_by_id_or_name = {'networks': 'networks'}
+
+    def network_arguments(self, wanted):
+        return {'networks': resolve_listed('network', wanted, self._listing('networks', self.driver.ex_list_networks))}
+
+    def security_group_arguments(self, wanted, placement):
+        groups = self._listing('security groups', self.driver.ex_list_security_groups)
+        return {'ex_security_groups': resolve_listed('security group', wanted, groups)}
+
+    def _listing(self, what, lister):
+        """``lister()``; where the cloud cannot answer it, one line that says which driver setting reads them."""
+        from libcloud.common.types import LibcloudError
+        from libcloud.compute.drivers.openstack import OpenStack_2_NodeDriver
+
+        try:
+            return offered(self.driver, what, lister)
+        except LibcloudModuleError as exc:
+            if isinstance(self.driver, OpenStack_2_NodeDriver):
+                raise
+            # The default (1.1) driver asks Nova's proxies (os-networksv2, os-security-groups), gone from most clouds.
+            raise LibcloudModuleError("%s; libcloud reads them from Neutron with the cloud entry's options.api_version: '2.0'"
+                                      % exc.message) from None
+        except LibcloudError as exc:
+            if 'Could not find specified endpoint' not in str(exc):
+                raise
+            raise LibcloudModuleError('libcloud found no network (Neutron) endpoint to list %s in the Keystone catalog for this cloud '
+                                      'entry (ex_force_service_name and ex_force_service_region apply to every service); give its URL '
+                                      'as options.ex_force_network_url' % what) from None
 
     def tag_method(self):
         return 'metadata'

@@ -11,6 +11,9 @@ the regional S3 providers, Ceph RGW, MinIO, Google Cloud Storage...).
   ``upload_object_via_stream``), whose ETag is no content hash: the sha256 we store in the metadata decides.
   Smaller files go up in one PUT, whose ETag is their MD5, so a listing alone can tell them unchanged.
 - libcloud aborts a failed multipart upload with one request; we retry that abort (see :func:`retry_multipart_aborts`).
+- Credentials may come from a profile of AWS's shared credentials file (see ``aws_credentials``), as for EC2.
+- A bucket that answers 403 is not taken for an existing one (libcloud's get_container does so, and a wrong secret
+  then reported every bucket as present and unchanged).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import ipaddress
 import re
 
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers import aws_credentials
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter, checked_chunks
 
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
@@ -53,10 +58,29 @@ def retry_multipart_aborts(driver):
 class S3Adapter(GenericAdapter):
 
     @classmethod
+    def complete_credentials(cls, conn):
+        return aws_credentials.complete(conn)
+
+    @classmethod
     def configure(cls, driver, conn):
         region = conn.get('region')
         if region and region != 'us-east-1':
             driver.ex_location_name = region
+
+    def find_bucket(self, name):
+        from libcloud.common.types import InvalidCredsError
+        from libcloud.storage.base import Container
+
+        # libcloud's get_container, without its reading of a 403 as "exists".
+        try:
+            response = self.driver.connection.request('/%s' % name, method='HEAD')
+        except InvalidCredsError:
+            # A HEAD answer has no body to say which: all three read the same.
+            raise LibcloudModuleError('S3 answers 403 Forbidden for bucket %r: the key or secret is refused, the bucket belongs to another '
+                                      'account, or the key may not list it (s3:ListBucket)' % name) from None
+        if response.status == 404:
+            return None
+        return Container(name=name, extra=None, driver=self.driver)
 
     def bucket_name_problem(self, name):
         if not _BUCKET.match(name) or '..' in name:

@@ -10,7 +10,7 @@ from libcloud.compute.base import NodeImage
 from libcloud.compute.drivers.ec2 import EC2NodeDriver
 from libcloud.storage.drivers.s3 import S3StorageDriver
 
-from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, ec2_cloud_entry, s3_cloud_entry
+from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, ec2_cloud_entry, libcloud_driver, s3_cloud_entry
 
 # What libcloud 3.9.1 raises, behind MotoWireFix, for credentials the server refuses.
 EC2_REFUSED = 'AuthFailure: AWS was not able to validate the provided access credentials'
@@ -21,9 +21,7 @@ S3_UNKNOWN_KEY = '<Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id 
 
 def driver_for(entry, driver_class, key=None, secret=None):
     """A libcloud driver from a cloud entry, the way the collection builds one (optionally other credentials)."""
-    kwargs = dict((name, entry[name]) for name in ('secure', 'host', 'port', 'region'))
-    kwargs.update(entry['options'])
-    return driver_class(key or entry['key'], secret or entry['secret'], **kwargs)
+    return libcloud_driver(entry, driver_class, key, secret)
 
 
 @pytest.fixture

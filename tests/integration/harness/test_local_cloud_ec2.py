@@ -12,14 +12,12 @@ from libcloud.compute.drivers.ec2 import EC2NodeDriver
 from libcloud.compute.types import NodeState
 from libcloud.storage.drivers.s3 import S3StorageDriver
 
-from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud, ec2_cloud_entry, s3_cloud_entry
+from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud, ec2_cloud_entry, libcloud_driver, s3_cloud_entry
 
 
 def driver_for(entry, driver_class):
     """A libcloud driver from a cloud entry, the way the collection builds one."""
-    kwargs = dict((name, entry[name]) for name in ('secret', 'secure', 'host', 'port', 'region'))
-    kwargs.update(entry['options'])
-    return driver_class(entry['key'], **kwargs)
+    return libcloud_driver(entry, driver_class)
 
 
 @pytest.fixture
@@ -44,10 +42,10 @@ def state_seen_by_boto3(client, instance_id):
 
 
 def test_cloud_entry_fields():
-    """What an entry must hold, written out: SigV4 for EC2 (see FACTS), plain HTTP to the loopback address."""
+    """What an entry holds, written out: plain HTTP to the loopback address, no signature_version (SigV4 is the default)."""
     assert ec2_cloud_entry(4567, 'eu-west-1') == {
         'provider': 'ec2', 'key': TEST_KEY, 'secret': TEST_SECRET, 'region': 'eu-west-1', 'host': '127.0.0.1',
-        'port': 4567, 'secure': False, 'options': {'signature_version': '4'}}
+        'port': 4567, 'secure': False}
     assert s3_cloud_entry(4567) == {
         'storage_provider': 's3', 'key': TEST_KEY, 'secret': TEST_SECRET, 'region': 'us-east-1', 'host': '127.0.0.1',
         'port': 4567, 'secure': False, 'options': {}}

@@ -72,8 +72,7 @@ def failure(data):
 def test_the_seed_file_as_it_is():
     assert cm.cloudmesh_clouds(SEED) == {
         'azure': {'provider': 'azure', 'key': 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx', 'secret': 'C:/Demo/azure_cert.pem'},
-        'aws': {'provider': 'ec2', 'storage_provider': 's3', 'key': 'your access id', 'secret': 'your secret key',
-                'options': {'signature_version': '4'}},
+        'aws': {'provider': 'ec2', 'storage_provider': 's3', 'key': 'your access id', 'secret': 'your secret key'},
     }
 
 
@@ -150,7 +149,7 @@ def test_libcloud_fields_win_and_options_merge_key_by_key():
                                  'timeout': '20', 'options': {'timeout': 5}}))
     assert entry == {'provider': 'ec2', 'storage_provider': 's3', 'key': KEY, 'secret': SECRET, 'host': '127.0.0.1', 'port': 5000,
                      'secure': False, 'region': 'eu-west-1', 'retries': 3, 'timeout': 20,
-                     'options': {'signature_version': '4', 'timeout': 5}}
+                     'options': {'timeout': 5}}
 
 
 def test_libcloud_option_given_wins_and_null_removes():

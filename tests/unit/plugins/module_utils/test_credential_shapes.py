@@ -108,8 +108,6 @@ def test_ec2(vault):
     key: %s
     secret: %s
     region: eu-west-1
-    options:
-      signature_version: "4"
 ''' % (vault(KEY), vault(SECRET))), 'aws')
     assert type(driver).__name__ == 'EC2NodeDriver'
     assert (driver.key, driver.secret, driver.region_name, driver.signature_version) == (KEY, SECRET, 'eu-west-1', '4')
@@ -327,3 +325,110 @@ def test_local_folder(tmp_path):
 ''' % folder), 'local', 'storage')
     assert type(driver).__name__ == 'LocalStorageDriver'
     assert driver.base_path == str(folder)
+
+
+# --- the entries of docs/providers.md, as written there ---------------------------------------------------------
+
+PROVIDERS_GUIDE = os.path.join(os.path.dirname(__file__), *(['..'] * 4), 'docs', 'providers.md')
+
+
+def documented_entries():
+    """Every cloud entry of the guide's YAML blocks, by name, placeholders (``<...>``) and all."""
+    import re
+
+    import yaml
+
+    with open(PROVIDERS_GUIDE) as stream:
+        text = stream.read()
+    entries = {}
+    for block in re.findall(r'```yaml\n(.*?)```', text.split('## Cloud entries', 1)[1], re.S):
+        if not block.startswith('libcloud_clouds:'):
+            block = 'libcloud_clouds:\n' + block
+        entries.update(yaml.safe_load(block)['libcloud_clouds'])
+    return entries
+
+
+def documented(name, vault, **values):
+    """The guide's entry ``name`` as a clouds file, each placeholder replaced by ``values`` (by its words, spaces as
+    underscores), key, secret and token vaulted; a placeholder without a value fails the test."""
+    import re
+
+    import yaml
+
+    def fill(value):
+        if isinstance(value, dict):
+            return dict((key, fill(item)) for key, item in value.items())
+        if isinstance(value, str):
+            return re.sub(r'<([^>]+)>', lambda match: values[re.sub(r'\W+', '_', match.group(1).split(',')[0].strip())], value)
+        return value
+    entry = fill(documented_entries()[name])
+    vaulted = dict((field, entry.pop(field)) for field in ('key', 'secret', 'token') if field in entry)
+    plain = ''.join('  %s\n' % line for line in yaml.safe_dump({name: entry}, default_flow_style=False).splitlines())
+    return clouds_file(plain + ''.join('    %s: %s' % (field, vault(str(value))) for field, value in vaulted.items()))
+
+
+def test_every_documented_entry_is_tested_here():
+    assert sorted(documented_entries()) == ['aws', 'aws-profile', 'azure', 'azure-arm', 'azurite', 'blobs', 'gce', 'local',
+                                            'openstack-v2', 'openstack-v3', 'swift']
+
+
+def test_documented_aws_signs_with_version_4(vault):
+    entry = documented('aws', vault, access_key_id=KEY, secret_access_key=SECRET)
+    driver = driver_from(entry, 'aws')
+    assert (type(driver).__name__, driver.key, driver.secret, driver.region_name, driver.signature_version) == (
+        'EC2NodeDriver', KEY, SECRET, 'eu-west-1', '4')
+    storage = driver_from(entry, 'aws', 'storage')
+    assert (type(storage).__name__, storage.key, storage.ex_location_name) == ('S3StorageDriver', KEY, 'eu-west-1')
+
+
+def test_documented_aws_profile(vault, tmp_path, monkeypatch):
+    credentials = tmp_path / 'credentials'
+    credentials.write_text('[lab]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = shape-token\n' % (KEY, SECRET))
+    monkeypatch.setenv('AWS_SHARED_CREDENTIALS_FILE', str(credentials))
+    driver = driver_from(documented('aws-profile', vault, profile_name='lab'), 'aws-profile')
+    assert (driver.key, driver.secret, driver.token, driver.region_name, driver.signature_version) == (KEY, SECRET, 'shape-token', 'eu-west-1', '4')
+
+
+@pytest.mark.parametrize('name', ['openstack-v2', 'openstack-v3'])
+def test_documented_openstack_region_is_the_catalog_region(vault, name):
+    entry = documented(name, vault, user_name=KEY, password=SECRET, tenant='lab', project_name='lab', service_region='DFW',
+                       compute_service_name='nova', user_domain_name='Default', project_domain_id='default')
+    driver = driver_from(entry, name)
+    assert driver.connection._ex_force_service_region == 'DFW'  # pylint: disable=protected-access
+    assert driver.connection.get_auth_class().user_id == KEY
+
+
+def test_openstack_region_and_a_different_service_region_option_disagree():
+    with pytest.raises(LibcloudModuleError, match=r"^region 'DFW' and options.ex_force_service_region 'ORD' disagree: give one of them$"):
+        build_driver({'provider': 'openstack', 'key': KEY, 'secret': SECRET, 'region': 'DFW',
+                      'options': {'ex_force_auth_url': 'http://127.0.0.1:1', 'ex_force_auth_version': '2.0_password',
+                                  'ex_force_service_region': 'ORD'}})
+
+
+def test_documented_gce_zone_and_project(vault, google_token_cache, service_account, network_attempts):
+    """libcloud looks the zone (its datacenter) up while it builds the GCE driver: that lookup, in the project, is the
+    one request it tries."""
+    google_token_cache('my-project')
+    entry = documented('gce', vault, client_email='robot', project='my-project', project_id='my-project', zone='europe-west1-b',
+                       path_of_the_JSON_key_file=service_account)
+    with pytest.raises(Exception) as caught:
+        driver_from(entry, 'gce')
+    assert [attempt[:2] for attempt in network_attempts] == [('www.googleapis.com', 443)]
+    assert '/compute/v1/projects/my-project/zones' in describe_exception(caught.value, [SECRET])
+    # Without the zone, the same entry builds offline.
+    driver = driver_from(entry.replace('region: europe-west1-b', ''), 'gce')
+    assert (type(driver).__name__, driver.key, driver.project, driver.zone) == ('GCENodeDriver', CLIENT_EMAIL, 'my-project', None)
+
+
+def test_gce_without_a_project_names_the_option():
+    with pytest.raises(LibcloudModuleError, match=r'^provider gce needs options.project: the id of the Google Cloud project$'):
+        build_driver({'provider': 'gce', 'key': CLIENT_EMAIL, 'secret': SECRET})
+
+
+def test_documented_azure_arm_logs_in_to_the_tenant_as_the_application(vault, network_attempts):
+    entry = documented('azure-arm', vault, application_client_id=KEY, client_secret=SECRET, tenant_id='my-tenant-id',
+                       subscription_id='my-subscription-id')
+    with pytest.raises(Exception) as caught:
+        driver_from(entry, 'azure-arm')
+    assert [attempt[:2] for attempt in network_attempts] == [('login.microsoftonline.com', 443)]
+    assert '/my-tenant-id/oauth2/token' in describe_exception(caught.value, [KEY, SECRET])

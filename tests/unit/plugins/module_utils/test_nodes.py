@@ -95,10 +95,10 @@ def test_a_name_shared_by_several_items_asks_for_the_id():
 
 
 def test_create_kwargs_map_our_options_to_the_ec2_driver():
-    kwargs = nodes.create_kwargs(ec2_driver(), {'key_name': 'deploy', 'user_data': '#!/bin/sh', 'security_groups': ['web'],
+    # (Security groups and subnets are looked up on the server: tests/integration/test_node_placement.py.)
+    kwargs = nodes.create_kwargs(ec2_driver(), {'key_name': 'deploy', 'user_data': '#!/bin/sh', 'security_groups': [],
                                                 'tags': {'env': 'prod'}}, {'ex_ebs_optimized': True})
-    assert kwargs == {'ex_keyname': 'deploy', 'ex_userdata': '#!/bin/sh', 'ex_security_groups': ['web'],
-                      'ex_metadata': {'env': 'prod'}, 'ex_ebs_optimized': True}
+    assert kwargs == {'ex_keyname': 'deploy', 'ex_userdata': '#!/bin/sh', 'ex_metadata': {'env': 'prod'}, 'ex_ebs_optimized': True}
     assert nodes.create_kwargs(ec2_driver(), {'key_name': None, 'tags': {}}) == {}
 
 
@@ -132,7 +132,7 @@ def test_security_groups_become_the_drivers_own_objects_where_it_wants_them():
             return [group, SimpleNamespace(name='db', id='sg-2')]
 
     assert nodes.create_kwargs(OpenStackLike(0), {'security_groups': ['web']}) == {'ex_security_groups': [group]}
-    with pytest.raises(LibcloudModuleError, match='unknown security_groups: cache; known: db, web'):
+    with pytest.raises(LibcloudModuleError, match="unknown security group 'cache': no security group has this id or exact name; known: db, sg-1"):
         nodes.create_kwargs(OpenStackLike(0), {'security_groups': ['cache']})
 
 

@@ -96,10 +96,10 @@ def ec2_driver():
     return EC2NodeDriver('key', 'secret', region='us-east-1')
 
 
-def test_ec2_names_nodes_by_tag_passes_security_group_names_and_tags_key_by_key():
+def test_ec2_names_nodes_by_tag_and_tags_key_by_key():
     adapter = adapter_for(ec2_driver())
     assert adapter.name_tag == 'Name'
-    assert adapter.security_groups(['web', 'db']) == ['web', 'db']
+    assert adapter.extra_by_id_or_name == {'ex_subnet': 'subnet'}  # looked up on the server: test_node_placement.py
     assert adapter.tag_method() == 'incremental'
 
 
@@ -116,7 +116,8 @@ def test_the_generic_adapter_uses_the_common_api_and_shared_ex_methods():
     assert adapter.name_tag is None
     assert adapter.idempotency_arguments() == {}
     assert adapter.tag_method() is None
-    assert adapter.security_groups(['web']) == ['web']  # the dummy driver lists no security groups
+    # The dummy driver lists no security groups: the names go as they are.
+    assert adapter.security_group_arguments(['web'], {}) == {'ex_security_groups': ['web']}
     assert [node.name for node in adapter.list_nodes()] == ['dummy-1', 'dummy-2']
     assert [[node['name'] for node in page] for page in adapter.node_pages()] == [['dummy-1', 'dummy-2']]
     assert adapter.find_image('Slackware 4').id == '3'
@@ -129,9 +130,9 @@ def test_openstack_tags_are_metadata_and_security_groups_its_own_objects():
     driver.ex_list_security_groups = lambda: [group, SimpleNamespace(name='db', id='sg-2')]
     adapter = adapter_for(driver)
     assert adapter.tag_method() == 'metadata'
-    assert adapter.security_groups(['web']) == [group]
-    with pytest.raises(LibcloudModuleError, match='unknown security_groups: cache; known: db, web'):
-        adapter.security_groups(['cache'])
+    assert adapter.security_group_arguments(['web'], {}) == {'ex_security_groups': [group]}
+    with pytest.raises(LibcloudModuleError, match="unknown security group 'cache': no security group has this id or exact name; known: db, sg-1"):
+        adapter.security_group_arguments(['cache'], {})
 
 
 def test_openstack_says_in_one_line_that_it_lacks_a_server_action():
