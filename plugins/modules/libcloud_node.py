@@ -133,8 +133,7 @@ options:
     type: int
     default: 600
 notes:
-  - "On EC2 endpoints that require SigV4 signing (compatible or local endpoints), pass O(options)
-    C({signature_version: '4'})."
+  - EC2 requests are signed with Signature Version 4 unless O(options) say otherwise.
 '''
 
 EXAMPLES = r'''
