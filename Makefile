@@ -38,6 +38,7 @@ help:
 
 venv: $(STAMP) $(EMULATORS_STAMP) $(AZURITE_STAMP) $(FLOOR_STAMP)
 	@command -v memcached >/dev/null || { echo "make: memcached is missing (the Swift emulator's tempauth needs it): install the Debian package memcached, or run .ci/run as root" >&2; exit 1; }
+	@[ -x /usr/sbin/pdns_server ] && [ -f /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql ] || { echo "make: PowerDNS is missing (the DNS tests run its pdns_server with the sqlite3 backend): install the Debian packages pdns-server and pdns-backend-sqlite3, or run .ci/run as root" >&2; exit 1; }
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

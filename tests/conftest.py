@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared fixtures: the local test cloud (moto behind MotoWireFix) and boto3 clients to check its state; the other
-local clouds (mimic for OpenStack Nova, the real Swift, Azurite), each started by the first test that asks for it."""
+local clouds (mimic for OpenStack Nova, the real Swift, Azurite, PowerDNS), each started by the first test that asks for it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.harness.ansible_run import ensure_collection_link  # noqa: E402
 from tests.harness.azurite_cloud import AzuriteCloud  # noqa: E402
 from tests.harness.local_cloud import DEFAULT_REGION, LocalCloud  # noqa: E402
 from tests.harness.mimic_cloud import MimicCloud  # noqa: E402
+from tests.harness.powerdns_cloud import PowerDnsCloud  # noqa: E402
 from tests.harness.swift_cloud import SwiftCloud  # noqa: E402
 
 # Tests import the working tree as ansible_collections.cloudmesh.libcloud; first on the path, so that an
@@ -104,3 +105,18 @@ def fresh_azurite(azurite_cloud):
     """The session's Azurite, emptied before the test."""
     azurite_cloud.reset()
     return azurite_cloud
+
+
+@pytest.fixture(scope='session')
+def powerdns_cloud():
+    """DNS: PowerDNS Authoritative (Debian packages), its API for ``cloud_entry()`` and ``api``, its DNS port for
+    ``resolve()``."""
+    with PowerDnsCloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture
+def fresh_powerdns(powerdns_cloud):
+    """The session's PowerDNS with every zone deleted before the test."""
+    powerdns_cloud.reset()
+    return powerdns_cloud
