@@ -16,14 +16,14 @@ options:
       - The name of an entry in the play variable C(libcloud_clouds), a dict of named cloud entries normally
         kept in a vault-encrypted vars file. The name is resolved on the controller; an unknown name fails
         and lists the known names.
-      - Or an inline dict with the fields O(provider), O(storage_provider), O(key), O(secret), O(token), O(profile),
+      - Or an inline dict with the fields O(provider), O(storage_provider), O(dns_provider), O(key), O(secret), O(token), O(profile),
         O(region), O(host), O(port), O(secure), O(options), O(retries) and O(timeout).
       - "Precedence, highest first: options given on the task (including C(module_defaults)), then the cloud
         entry, then the environment variables named for each option."
       - When O(cloud) is not given, the play variable C(libcloud_default_cloud), if set and not empty, names the
         entry of C(libcloud_clouds) to use, as if the task said C(cloud) with that name (the role of
         C(cloudmesh.default.cloud) in a cloudmesh.yaml, see the C(cloudmesh.libcloud.cloudmesh_clouds) filter).
-        It does not apply to a task that gives its own O(provider), O(storage_provider), O(key), O(secret),
+        It does not apply to a task that gives its own O(provider), O(storage_provider), O(dns_provider), O(key), O(secret),
         O(profile), O(host) or O(port); O(region), O(secure), O(options), O(retries) and O(timeout) given on the task win
         over the default entry's fields as over any entry's. An unknown name fails and lists the known names.
     type: raw
@@ -41,6 +41,14 @@ options:
       - Needed by the modules that manage buckets and objects.
       - Falls back to the environment variable E(LIBCLOUD_STORAGE_PROVIDER).
     type: str
+  dns_provider:
+    description:
+      - The libcloud DNS provider, the value or the name of one of libcloud's C(Provider) constants, case-insensitive,
+        for example V(powerdns), V(route53), V(cloudflare), V(google), V(digitalocean), V(linode).
+      - Needed by the modules that manage DNS zones and records.
+      - Falls back to the environment variable E(LIBCLOUD_DNS_PROVIDER).
+    type: str
+    version_added: 0.1.0
   key:
     description:
       - The access key, user name or key id, as the provider's libcloud driver names its first argument.

@@ -27,6 +27,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers impor
 ENV_VARS = {
     'provider': 'LIBCLOUD_PROVIDER',
     'storage_provider': 'LIBCLOUD_STORAGE_PROVIDER',
+    'dns_provider': 'LIBCLOUD_DNS_PROVIDER',
     'key': 'LIBCLOUD_KEY',
     'secret': 'LIBCLOUD_SECRET',
     'token': 'LIBCLOUD_TOKEN',
@@ -55,6 +56,7 @@ KINDS = {
     # kind: (field naming the driver, libcloud package holding its providers)
     'compute': ('provider', 'libcloud.compute.providers'),
     'storage': ('storage_provider', 'libcloud.storage.providers'),
+    'dns': ('dns_provider', 'libcloud.dns.providers'),
 }
 
 
@@ -76,6 +78,7 @@ def connection_argument_spec():
         cloud=dict(type='raw'),
         provider=dict(type='str', fallback=(env_fallback, [ENV_VARS['provider']])),
         storage_provider=dict(type='str', fallback=(env_fallback, [ENV_VARS['storage_provider']])),
+        dns_provider=dict(type='str', fallback=(env_fallback, [ENV_VARS['dns_provider']])),
         key=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['key']])),
         secret=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['secret']])),
         token=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_VARS['token']])),

@@ -23,7 +23,7 @@ DEFAULT_CLOUD_VARIABLE = 'libcloud_default_cloud'
 # Fields that say which cloud or account a task talks to: a task giving one of them describes its own cloud, and
 # the default cloud does not apply. The others (region, secure, options, retries, timeout) only tune a connection:
 # given on a task, they win over the default cloud's fields as over any cloud entry's.
-OWN_CLOUD_FIELDS = ('provider', 'storage_provider', 'key', 'secret', 'profile', 'host', 'port')
+OWN_CLOUD_FIELDS = ('provider', 'storage_provider', 'dns_provider', 'key', 'secret', 'profile', 'host', 'port')
 
 
 def find_cloud_entry(name, clouds, named_by=None):

@@ -60,7 +60,7 @@ def test_credential_inputs_round_trip_through_the_injectors(tmp_path, local_clou
     playbook = tmp_path / 'playbooks' / 'awx_setup_vars.yml'
     playbook.write_text(yaml.safe_dump([play], sort_keys=False))
     entry = local_cloud.ec2_cloud_entry()
-    env = {'LIBCLOUD_PROVIDER': 'ec2', 'LIBCLOUD_STORAGE_PROVIDER': 's3', 'LIBCLOUD_KEY': entry['key'],
+    env = {'LIBCLOUD_PROVIDER': 'ec2', 'LIBCLOUD_STORAGE_PROVIDER': 's3', 'LIBCLOUD_DNS_PROVIDER': 'powerdns', 'LIBCLOUD_KEY': entry['key'],
            'LIBCLOUD_SECRET': entry['secret'], 'LIBCLOUD_HOST': entry['host'], 'LIBCLOUD_PORT': str(entry['port']),
            'LIBCLOUD_SECURE': 'no', 'LIBCLOUD_OPTIONS': '{"timeout": 25}', 'LIBCLOUD_RETRIES': '4',
            'LIBCLOUD_TIMEOUT': '20'}

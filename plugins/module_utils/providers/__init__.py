@@ -7,9 +7,10 @@ Generic code never asks which provider it talks to; it calls :func:`adapter_for`
 :func:`adapter_class` (a driver class, to build the driver). Adding a provider means adding a module with an
 adapter class (a subclass of ``generic.GenericAdapter``) and one line in ``ADAPTERS``.
 
-One interface serves both kinds of driver: compute (nodes, node_reconcile, the inventory) and object storage
-(buckets, objects); ``generic`` says what each method means and does by default. A provider whose compute and
-storage drivers differ in different ways has one class for each, in its one module (``openstack``: Nova, Swift).
+One interface serves every kind of driver: compute (nodes, node_reconcile, the inventory), object storage
+(buckets, objects) and DNS (dns_zones, dns_records); ``generic`` says what each method means and does by default.
+A provider whose compute and storage drivers differ in different ways has one class for each, in its one module
+(``openstack``: Nova, Swift).
 
     ec2        EC2 and the clouds that speak its API
     openstack  OpenStack compute; Swift
@@ -17,6 +18,7 @@ storage drivers differ in different ways has one class for each, in its one modu
     gce        Google Compute Engine; Cloud Storage
     s3         S3 and the storage drivers built on libcloud's S3 driver
     local      libcloud's LOCAL storage driver (folders and files)
+    powerdns   PowerDNS Authoritative (DNS zones and records)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.gce i
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic import GenericAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.local import LocalAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.openstack import OpenStackAdapter, SwiftAdapter
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.powerdns import PowerDnsAdapter
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.s3 import S3Adapter
 
 # libcloud driver classes, by dotted name so that choosing imports no libcloud module, and the adapter of each.
@@ -45,6 +48,7 @@ ADAPTERS = {
     'libcloud.storage.drivers.cloudfiles.CloudFilesStorageDriver': SwiftAdapter,
     'libcloud.storage.drivers.azure_blobs.AzureBlobsStorageDriver': AzureBlobsAdapter,
     'libcloud.storage.drivers.local.LocalStorageDriver': LocalAdapter,
+    'libcloud.dns.drivers.powerdns.PowerDNSDriver': PowerDnsAdapter,
 }
 
 _chosen = {}

@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The default provider adapter: libcloud's common API, for every driver that has no adapter of its own.
 
-Our generic code (nodes, node_reconcile, the inventory, connection; buckets and objects for storage) asks an
-adapter wherever providers differ. Besides the common API it uses the ``ex_`` methods that several drivers share
-by name (tags, security groups, networks), where a driver has them: a driver we have no file for still gets them.
+Our generic code (nodes, node_reconcile, the inventory, connection; buckets and objects for storage; dns_zones and
+dns_records) asks an adapter wherever providers differ. Besides the common API it uses the ``ex_`` methods that
+several drivers share by name (tags, security groups, networks), where a driver has them: a driver we have no file
+for still gets them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils import retries
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.convert import node_to_dict
 from ansible_collections.cloudmesh.libcloud.plugins.module_utils.errors import LibcloudModuleError
+from ansible_collections.cloudmesh.libcloud.plugins.module_utils.providers.generic_dns import DnsMethods
 
 # What a transfer reads or writes at once.
 CHUNK_SIZE = 1024 * 1024
@@ -108,7 +110,7 @@ def checked_chunks(handle, digest, path):
         raise LibcloudModuleError('%s changed while it was uploaded: run the task again' % path)
 
 
-class GenericAdapter:
+class GenericAdapter(DnsMethods):
     """What we do on a provider with no specifics. Subclasses override only where their provider differs."""
 
     # The tag that holds a node's name where the provider keeps names in tags (EC2's Name tag).
