@@ -1,8 +1,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The vault-first workflow: playbooks/provision.yml and teardown.yml with the demo inventory's vaulted clouds.
 
-The demo fleet gives demo-db a key pair imported from a public key, a 1 GiB volume at /dev/sdf and a snapshot of it:
-each is checked with boto3, independently of the role's report."""
+The demo fleet gives demo-db a key pair imported from a public key, a 1 GiB volume at /dev/sdf and a snapshot of it,
+and each node a name in the zone demo.test of a local PowerDNS (started with the vaulted entry's API key): each is
+checked with boto3 and DNS queries, independently of the role's report."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ import re
 import pytest
 import yaml
 
+from ansible.parsing.vault import VaultLib, VaultSecret
+
 from tests.harness.ansible_run import REPO_ROOT, run_playbook
+from tests.harness.powerdns_cloud import PowerDnsCloud
 
 INVENTORY = REPO_ROOT / 'playbooks' / 'inventory' / 'demo'
 PASSWORD_FILE = INVENTORY / 'DEMO-ONLY-vault-password.txt'
 BUCKET = 'cloudmesh-demo-bucket'
 NODE_NAMES = {'demo-web-1', 'demo-web-2', 'demo-db'}
 KEY_PAIR, VOLUME, SNAPSHOT = 'demo-key', 'demo-db-sdf', 'demo-db-sdf-snapshot'
+ZONE = 'demo.test'
+DNS_NAMES = {'demo-web-1': 'demo-web-1.demo.test', 'demo-web-2': 'demo-web-2.demo.test', 'demo-db': 'db.demo.test'}
 
 
 def recap(run):
@@ -27,9 +33,35 @@ def recap(run):
     return dict((name, int(value)) for name, value in re.findall(r'(\w+)=(\d+)', match.group(1)))
 
 
-def play(name, local_cloud, workdir, **kwargs):
+def vaulted_clouds():
+    password = PASSWORD_FILE.read_bytes().strip()
+    vaulted = (INVENTORY / 'group_vars' / 'all' / 'clouds.vault.yml').read_bytes()
+    return yaml.safe_load(VaultLib([('default', VaultSecret(password))]).decrypt(vaulted))['libcloud_clouds']
+
+
+@pytest.fixture(scope='module')
+def demo_dns():
+    """PowerDNS with the API key of the vaulted entry demo-dns, as tools/demo.sh starts it."""
+    with PowerDnsCloud(api_key=vaulted_clouds()['demo-dns']['key']) as cloud:
+        yield cloud
+
+
+@pytest.fixture()
+def demo_zone(demo_dns):
+    """The zone the demo's nodes are named in (playbooks/demo.yml creates it), empty."""
+    demo_dns.reset()
+    demo_dns.api.create_zone(ZONE)
+    return demo_dns
+
+
+def names(demo_dns):
+    """{node: its name's A records}, as the DNS port answers them."""
+    return dict((node, demo_dns.resolve(name)) for node, name in DNS_NAMES.items())
+
+
+def play(name, local_cloud, workdir, demo_dns, **kwargs):
     return run_playbook(REPO_ROOT / 'playbooks' / name, workdir, inventory=INVENTORY, vault_password_file=PASSWORD_FILE,
-                        env={'DEMO_AWS_PORT': local_cloud.port}, callback='default', **kwargs)
+                        env={'DEMO_AWS_PORT': local_cloud.port, 'DEMO_POWERDNS_PORT': demo_dns.port}, callback='default', **kwargs)
 
 
 def instances(local_cloud):
@@ -69,8 +101,8 @@ def empty_cloud(local_cloud):
     return local_cloud
 
 
-def test_check_mode_on_an_empty_cloud_predicts_and_creates_nothing(empty_cloud, tmp_path):
-    run = play('provision.yml', empty_cloud, tmp_path, check=True, diff=True)
+def test_check_mode_on_an_empty_cloud_predicts_and_creates_nothing(empty_cloud, demo_zone, tmp_path):
+    run = play('provision.yml', empty_cloud, tmp_path, demo_zone, check=True, diff=True)
     assert run.rc == 0, run.output[-3000:]
     assert recap(run)['changed'] >= 3
     assert live_nodes(empty_cloud) == {}
@@ -79,10 +111,12 @@ def test_check_mode_on_an_empty_cloud_predicts_and_creates_nothing(empty_cloud, 
     # demo-db does not exist yet, so its volume and snapshot are predicted without asking the cloud.
     assert 'volume %s would be created and attached to node demo-db, which does not exist yet, and snapshot %s taken of it' % (
         VOLUME, SNAPSHOT) in run.stdout
+    assert 'db.demo.test would get an A record of node demo-db, which does not exist yet' in run.stdout
+    assert names(demo_zone) == dict.fromkeys(DNS_NAMES, [])
 
 
-def test_provision_twice_then_teardown(empty_cloud, tmp_path):
-    first = play('provision.yml', empty_cloud, tmp_path / 'first')
+def test_provision_twice_then_teardown(empty_cloud, demo_zone, tmp_path):
+    first = play('provision.yml', empty_cloud, tmp_path / 'first', demo_zone)
     assert first.rc == 0, first.output[-3000:]
     assert recap(first)['changed'] > 0
     assert live_nodes(empty_cloud) == dict.fromkeys(NODE_NAMES, 'running')
@@ -102,16 +136,19 @@ def test_provision_twice_then_teardown(empty_cloud, tmp_path):
     assert [(item['InstanceId'], item['Device']) for item in volume['Attachments']] == [(db['InstanceId'], '/dev/sdf')]
     assert set(snapshots) == {SNAPSHOT}
     assert snapshots[SNAPSHOT]['VolumeId'] == volume['VolumeId']
+    addresses = dict((name, [instance['PublicIpAddress']]) for name, instance in instances(empty_cloud).items())
+    assert names(demo_zone) == addresses
 
-    second = play('provision.yml', empty_cloud, tmp_path / 'second')
+    second = play('provision.yml', empty_cloud, tmp_path / 'second', demo_zone)
     assert second.rc == 0, second.output[-3000:]
     assert recap(second)['changed'] == 0
 
-    down = play('teardown.yml', empty_cloud, tmp_path / 'down')
+    down = play('teardown.yml', empty_cloud, tmp_path / 'down', demo_zone)
     assert down.rc == 0, down.output[-3000:]
     assert live_nodes(empty_cloud) == {}
     assert BUCKET not in buckets(empty_cloud)
     assert storage(empty_cloud) == (set(), {}, {})
+    assert names(demo_zone) == dict.fromkeys(DNS_NAMES, [])
 
 
 def test_roles_hide_items_that_carry_credentials(empty_cloud, tmp_path):
