@@ -29,12 +29,14 @@ PYTEST_ARGS ?=
 # file runs whole on one worker (its module-scoped fixtures are built once); each worker has its own local cloud.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv floor-venv test pytest floor unit integration sanity lint build-check changelog-lint demo bench clean
+.PHONY: help venv floor-venv test pytest floor unit integration sanity lint build-check changelog-lint demo bench docs clean
 
 help:
 	@echo "make demo   - set up, start the local test cloud, run playbooks/demo.yml end to end, stop the cloud"
 	@echo "make test   - set up and run every check (pytest, the floor subset, ansible-test sanity, ansible-lint, build+install, changelog lint)"
 	@echo "make floor  - run the integration tests of the inventory and of each module family on the oldest supported ansible-core"
+	@echo "make docs   - build the collection's HTML site (antsibull-docs, offline, warnings are errors) in build/docs/html"
+	@echo "make bench  - run every benchmark against the peers and write docs/performance.md with its plots (~50 min)"
 
 venv: $(STAMP) $(EMULATORS_STAMP) $(AZURITE_STAMP) $(FLOOR_STAMP)
 	@command -v memcached >/dev/null || { echo "make: memcached is missing (the Swift emulator's tempauth needs it): install the Debian package memcached, or run .ci/run as root" >&2; exit 1; }
@@ -99,8 +101,13 @@ changelog-lint: venv
 demo: venv
 	PATH=$(BIN):$$PATH bash tools/demo.sh
 
+# Every benchmark of bench/ over the report's sizes, then docs/performance.md and its plots (~50 min on 2 cores).
 bench: venv
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/report.py
+
+# Only the main venv: the site needs none of the local clouds.
+docs: $(STAMP)
+	PATH=$(BIN):$$PATH bash tools/docs.sh
 
 clean:
 	rm -rf $(VENV) $(EMULATORS_VENV) $(FLOOR_VENV) $(AZURITE_DIR)/node_modules collections tests/output .pytest_cache build .demo

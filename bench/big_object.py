@@ -15,6 +15,12 @@ is measured the same way on its own server. moto keeps objects in memory, so eac
 stopped afterwards.
 
     .venv/bin/python bench/big_object.py [--mib 512]
+    .venv/bin/python bench/big_object.py --mib 64 --runs 3 --json FILE
+
+With ``--json``, it measures what ``report.py`` shows instead (``measure()``): up and down as one-task playbooks
+each, against the peer and boto3 alone (upload_file, download_file, and one plain GET: the physical floor of a
+transfer through S3's API), with a plain copy of the file and ansible's start-up as references; seconds and peak
+PSS sums, medians of ``--runs``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.measuring import add_floor, ansible_floor, in_turn, result, write_json  # noqa: E402
 from tests.harness.ansible_run import BIN_DIR, ansible_env  # noqa: E402
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud  # noqa: E402
 
@@ -43,6 +50,30 @@ GNU_TIME = '/usr/bin/time'
 BUCKET = 'bench-big-object'
 GOAL_MIB = 300
 MIB = 1024 * 1024
+SIDES = ('ours', 'peer', 'boto3')
+PHASES = ('up', 'down')
+
+# boto3 alone, in a Python process of its own, timed inside it (interpreter start and imports excluded), so that its
+# memory is polled like the playbooks': its managed transfers (upload_file, download_file), and one plain GET
+# streamed to the file. The GET is the floor of a download on moto: download_file splits the object into ranged GETs,
+# and moto answers each of them in about the time of a whole GET.
+BOTO3_REFERENCE = """
+import sys, time
+import boto3
+direction, endpoint, bucket, key, path = sys.argv[1:]
+client = boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1')
+started = time.monotonic()
+if direction == 'up':
+    client.upload_file(path, bucket, key)
+elif direction == 'down':
+    client.download_file(bucket, key, path)
+else:
+    body = client.get_object(Bucket=bucket, Key=key)['Body']
+    with open(path, 'wb') as handle:
+        for chunk in iter(lambda: body.read(1024 * 1024), b''):
+            handle.write(chunk)
+print(time.monotonic() - started)
+"""
 
 
 def write_random_file(path, mib):
@@ -124,23 +155,32 @@ class TreeMemorySampler(threading.Thread):
         self.join()
 
 
-def measured_playbook(tasks, workdir):
-    """Run a playbook under GNU time -v: (seconds, GNU time max RSS, polled tree RSS and PSS peaks (KiB), stdout)."""
-    playbook = workdir / ('playbook-%d.yml' % time.monotonic_ns())
-    playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], sort_keys=False))
-    command = [GNU_TIME, '-v', str(BIN_DIR / 'ansible-playbook'), str(playbook), '-i', 'localhost,', '-c', 'local']
+def measured_process(command, workdir, env):
+    """Run ``command``, polling its process tree's memory: (seconds, polled tree RSS and PSS peaks (KiB), stdout,
+    stderr). A failed command ends the benchmark with the end of its output."""
     started = time.monotonic()
-    proc = subprocess.Popen(command, cwd=str(workdir), env=ansible_env(callback='default'), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, cwd=str(workdir), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = TreeMemorySampler(proc.pid)
     sampler.start()
     stdout, stderr = proc.communicate()
     elapsed = time.monotonic() - started
     sampler.stop()
     if proc.returncode != 0:
-        raise SystemExit('playbook failed:\n%s\n%s' % (stdout[-3000:], stderr[-2000:]))
-    max_rss = int(re.search(r'Maximum resident set size \(kbytes\): (\d+)', stderr).group(1))
-    return elapsed, max_rss, sampler.peak_rss_kib, sampler.peak_pss_kib, stdout
+        raise SystemExit('%s failed:\n%s\n%s' % (command[0], stdout[-3000:], stderr[-2000:]))
+    return elapsed, sampler.peak_rss_kib, sampler.peak_pss_kib, stdout, stderr
+
+
+def measured_playbook(tasks, workdir, gnu_time=True):
+    """Run a playbook (under GNU time -v unless ``gnu_time`` is false): (seconds, GNU time max RSS or 0, polled tree
+    RSS and PSS peaks (KiB), stdout)."""
+    playbook = workdir / ('playbook-%d.yml' % time.monotonic_ns())
+    playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], sort_keys=False))
+    command = [str(BIN_DIR / 'ansible-playbook'), str(playbook), '-i', 'localhost,', '-c', 'local']
+    if gnu_time:
+        command = [GNU_TIME, '-v'] + command
+    elapsed, tree_rss, tree_pss, stdout, stderr = measured_process(command, workdir, ansible_env(callback='default'))
+    max_rss = int(re.search(r'Maximum resident set size \(kbytes\): (\d+)', stderr).group(1)) if gnu_time else 0
+    return elapsed, max_rss, tree_rss, tree_pss, stdout
 
 
 def ours_tasks(cloud, src, dest):
@@ -160,7 +200,8 @@ def peer_tasks(cloud, src, dest):
     ]
 
 
-def measure(name, make_tasks, src, src_sha256, workdir, rerun):
+def round_trip(name, make_tasks, src, src_sha256, workdir, rerun):
+    """Both tasks in one playbook on a cloud of its own (then again, when ``rerun``), under GNU time: main()'s figures."""
     dest = workdir / ('%s-download.bin' % name)
     with LocalCloud() as cloud:
         client = cloud.boto3_client('s3')
@@ -180,6 +221,73 @@ def measure(name, make_tasks, src, src_sha256, workdir, rerun):
     }
 
 
+def boto3_reference(cloud, direction, path, workdir):
+    """(seconds of the transfer, polled tree RSS and PSS peaks (KiB)) of boto3's upload_file or download_file."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=TEST_KEY, AWS_SECRET_ACCESS_KEY=TEST_SECRET, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    command = [sys.executable, '-c', BOTO3_REFERENCE, direction, cloud.endpoint_url, BUCKET, 'big.bin', str(path)]
+    _elapsed, tree_rss, tree_pss, stdout, _stderr = measured_process(command, workdir, env)
+    return float(stdout.split()[-1]), tree_rss, tree_pss
+
+
+def one_side(side, src, dest, workdir, phases):
+    """{series: (seconds, peak PSS of the process tree in KiB)} of one side, on a cloud of its own (moto keeps every
+    object in memory: a fresh server for each side and run keeps them from slowing each other). boto3 also times
+    one plain GET of the object (``get/down``) after its download_file."""
+    figures = {}
+    with LocalCloud() as cloud:
+        client = cloud.boto3_client('s3')
+        if side != 'ours':
+            client.create_bucket(Bucket=BUCKET)
+        for phase in phases:
+            if side == 'boto3':
+                seconds, _rss, pss = boto3_reference(cloud, phase, src if phase == 'up' else dest, workdir)
+                if phase == 'down':
+                    get_seconds, _rss, get_pss = boto3_reference(cloud, 'get', dest, workdir)
+                    figures['get/down'] = (get_seconds, get_pss)
+            else:
+                task = {'ours': ours_tasks, 'peer': peer_tasks}[side](cloud, src, dest)[PHASES.index(phase)]
+                seconds, _max_rss, _rss, pss, _stdout = measured_playbook([task], workdir, gnu_time=False)
+            figures['%s/%s' % (side, phase)] = (seconds, pss)
+        if client.head_object(Bucket=BUCKET, Key='big.bin')['ContentLength'] != src.stat().st_size:
+            raise SystemExit('%s stored an object of another size than the file' % side)
+    return figures
+
+
+def measure(mib, runs=3, sides=SIDES, phases=PHASES, references=True, log=print):
+    """Medians over ``runs`` of a ``mib`` MiB object going up and coming down: seconds and peak PSS (MiB) of each
+    side, the sides alternating; and the references: a plain copy of the file and ansible's start-up."""
+    samples, memory = {}, {}
+    workdir = Path(tempfile.mkdtemp(prefix='bench-big-object-'))
+    try:
+        src = workdir / 'big.bin'
+        src_sha256 = write_random_file(src, mib)
+        for run in range(runs):
+            for side in in_turn(sides, run):
+                dest = workdir / ('%s-download.bin' % side)
+                for series, (seconds, pss) in one_side(side, src, dest, workdir, phases).items():
+                    samples.setdefault(series, []).append(seconds)
+                    memory.setdefault(series, []).append(pss / 1024.0)
+                    log('run %d  %-10s  %6.2f s  peak PSS %6.1f MiB' % (run + 1, series, seconds, pss / 1024.0))
+                if 'down' in phases:
+                    if file_sha256(dest) != src_sha256:
+                        raise SystemExit('%s downloaded other bytes than it uploaded' % side)
+                    dest.unlink()
+            if references:
+                copy = workdir / 'copy.bin'
+                started = time.monotonic()
+                shutil.copyfile(src, copy)
+                samples.setdefault('copy', []).append(time.monotonic() - started)
+                copy.unlink()
+                samples.setdefault('ansible', []).append(ansible_floor(workdir / 'ansible'))
+                log('run %d  copy %.2f s, ansible %.2f s' % (run + 1, samples['copy'][-1], samples['ansible'][-1]))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    found = result(mib, runs, samples, memory)
+    add_floor(found, 'up', 'boto3/up', 'ansible')
+    add_floor(found, 'down', 'get/down', 'ansible')
+    return found
+
+
 def report(name, figures, src_sha256):
     print('%s:' % name)
     for number, (seconds, max_rss, tree_rss, tree_pss, stdout) in enumerate(figures['runs'], 1):
@@ -195,7 +303,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--mib', type=int, default=512)
     parser.add_argument('--skip-peer', action='store_true')
+    parser.add_argument('--runs', type=int, default=3, help='with --json: runs of each side, alternating (default 3)')
+    parser.add_argument('--json', metavar='FILE', help="measure up and down separately, as report.py does, and write the result to FILE")
     args = parser.parse_args()
+    if args.json:
+        found = measure(args.mib, args.runs, sides=('ours', 'boto3') if args.skip_peer else SIDES)
+        write_json(args.json, found)
+        for name in sorted(found['medians']):
+            memory = found.get('memory_mib', {}).get(name)
+            print('  %-10s %7.2f s%s' % (name, found['medians'][name], '  peak PSS %.1f MiB' % memory if memory else ''))
+        return 0
     if not os.access(GNU_TIME, os.X_OK):
         raise SystemExit('%s (GNU time) is needed for this benchmark' % GNU_TIME)
 
@@ -203,8 +320,8 @@ def main():
     try:
         src = workdir / 'big.bin'
         src_sha256 = write_random_file(src, args.mib)
-        ours = measure('ours', ours_tasks, src, src_sha256, workdir, rerun=True)
-        peer = None if args.skip_peer else measure('peer', peer_tasks, src, src_sha256, workdir, rerun=False)
+        ours = round_trip('ours', ours_tasks, src, src_sha256, workdir, rerun=True)
+        peer = None if args.skip_peer else round_trip('peer', peer_tasks, src, src_sha256, workdir, rerun=False)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

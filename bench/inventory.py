@@ -1,17 +1,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark: the cloudmesh.libcloud.libcloud inventory against amazon.aws.aws_ec2 on one local cloud.
 
-    .venv/bin/python bench/inventory.py [--hosts 1000] [--runs 5] [--skip-static]
+    .venv/bin/python bench/inventory.py [--hosts 1000] [--runs 5] [--skip-static] [--json FILE]
 
 Starts its own local cloud, launches ``--hosts`` instances split over two regions (the first region in
 more than 100 reservations, so that listings are paged), then times ``ansible-inventory -i FILE --list``
-in alternating runs of: our plugin without cache, the peer, our plugin on a cache hit, and static inventory
-files listing the same hosts with the same hostvars (YAML as the goal says, and JSON, ansible's fastest
-file format). Prints the median of each and the ratios against the goals: ours <= 0.5x the peer, a cache
-hit <= 1.8x the static YAML file.
+in alternating runs of: our plugin and the peer without cache (cold), both on a cache hit, and static
+inventory files listing the same hosts with the same hostvars (YAML as the goal says, and JSON, ansible's
+fastest file format). Prints the median of each and the ratios against the goals: ours <= 0.5x the peer, a
+cache hit <= 1.8x the static YAML file.
 
-It also prints the floor that no inventory plugin can go below on this machine: the time moto needs to answer
-DescribeInstances for both regions (requested at once, read raw), plus the time of a cache hit (ansible's own
+It also measures the floor that no inventory plugin can go below on this machine: the time moto needs to answer
+DescribeInstances for both regions (requested at once, read raw), plus the time of our cache hit (ansible's own
 start-up, host building and --list output for these hosts, with no fetching at all).
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.measuring import add_floor, any_image, in_turn, ratio, result, write_json  # noqa: E402
 from tests.harness.ansible_run import BIN_DIR, ansible_env, ensure_collection_link, unwrap_unsafe  # noqa: E402
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud  # noqa: E402
 
@@ -41,6 +41,8 @@ from ansible_collections.cloudmesh.libcloud.plugins.module_utils.connection impo
 REGIONS = ('us-east-1', 'eu-west-1')
 SINGLE_RESERVATIONS = 150   # in the first region: more than moto's default page of 100 reservations
 BATCH = 50                  # instances per run_instances call for the rest
+PHASES = ('cold', 'cache hit')
+STATICS = ('static YAML', 'static JSON')
 
 GOAL_VS_PEER = 0.5
 GOAL_HIT_VS_STATIC = 1.8
@@ -52,7 +54,7 @@ def launch(cloud, total):
     for index, region in enumerate(REGIONS):
         wanted = total // len(REGIONS) + (total % len(REGIONS) if index == 0 else 0)
         client = cloud.boto3_client('ec2', region)
-        image = client.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+        image = any_image(client)
         made = calls = 0
         while made < wanted:
             count = 1 if (index == 0 and made < SINGLE_RESERVATIONS) else min(BATCH, wanted - made)
@@ -66,16 +68,21 @@ def launch(cloud, total):
 
 
 def write_configs(cloud, workdir):
+    """Inventory files ``SIDE/PHASE``: ours and the peer, each without a cache and with one."""
     entry = cloud.ec2_cloud_entry()
     entry.pop('region')
     ours = {'plugin': 'cloudmesh.libcloud.libcloud', 'clouds': [dict(entry, name='bench', regions=list(REGIONS))]}
-    cached = dict(ours, cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(workdir / 'cache'),
-                  cache_timeout=86400)
+    # The peer names hosts by instance id: its default (the private DNS name) merges hosts whose random moto IPs
+    # collide (4,921 hosts for 5,000 instances), and it would build fewer hosts than ours.
     peer = {'plugin': 'amazon.aws.aws_ec2', 'endpoint_url': cloud.endpoint_url, 'access_key': TEST_KEY,
-            'secret_key': TEST_SECRET, 'regions': list(REGIONS)}
-    files = {'ours': workdir / 'ours.libcloud.yml', 'cache hit': workdir / 'cached.libcloud.yml', 'peer': workdir / 'peer.aws_ec2.yml'}
-    for name, config in (('ours', ours), ('cache hit', cached), ('peer', peer)):
-        files[name].write_text(yaml.safe_dump(config))
+            'secret_key': TEST_SECRET, 'regions': list(REGIONS), 'hostnames': ['instance-id']}
+    files = {}
+    for side, config, suffix in (('ours', ours, 'libcloud.yml'), ('peer', peer, 'aws_ec2.yml')):
+        cached = dict(config, cache=True, cache_plugin='ansible.builtin.jsonfile', cache_timeout=86400,
+                      cache_connection=str(workdir / ('cache-' + side)))
+        for phase, body in (('cold', config), ('cache hit', cached)):
+            path = files['%s/%s' % (side, phase)] = workdir / ('%s-%s.%s' % (side, phase.replace(' ', '-'), suffix))
+            path.write_text(yaml.safe_dump(body))
     return files
 
 
@@ -123,61 +130,72 @@ def host_count(listing):
     return len(listing.get('_meta', {}).get('hostvars', {}))
 
 
+def measure(hosts, runs=5, phases=PHASES, statics=STATICS, log=print):
+    """Medians of ``runs`` alternating runs of each side in each phase (and of the ``statics``) for ``hosts``
+    instances, and the cold floor (moto's answer plus our cache hit) when the cache hit is measured."""
+    with tempfile.TemporaryDirectory(prefix='bench-inventory-') as tmp, LocalCloud() as cloud:
+        workdir = Path(tmp)
+        started = time.perf_counter()
+        reservations = launch(cloud, hosts)
+        log('launched %d instances in %s (reservations per region: %s) in %.1f s'
+            % (hosts, ', '.join(REGIONS), reservations, time.perf_counter() - started))
+        files = write_configs(cloud, workdir)
+        contenders = dict(('%s/%s' % (side, phase), files['%s/%s' % (side, phase)]) for phase in phases for side in ('ours', 'peer'))
+
+        # Warm-up runs, not timed, where a cache must be filled or the static files written from our listing. A cold
+        # run is what fills a cache, so the run that fills it stands for the cold one, and the hit must list the same.
+        listings = {}
+        for side in ('ours', 'peer') if 'cache hit' in phases or statics else ():
+            path = contenders.get(side + '/cache hit', contenders[side + '/cold'])
+            listings[side + '/cold'] = list_inventory(path, workdir)[1]
+            if side + '/cache hit' in contenders:
+                listings[side + '/cache hit'] = list_inventory(path, workdir)[1]
+                if listings[side + '/cache hit'] != listings[side + '/cold']:
+                    raise SystemExit('%s: the cache hit differs from the run that filled the cache' % side)
+        if statics:
+            static_files = write_static(listings['ours/cold'], workdir)
+            for name in statics:
+                contenders[name] = static_files[name]
+
+        samples = dict((name, []) for name in contenders)
+        samples['server'] = []
+        for run in range(runs):
+            for name in in_turn(list(contenders), run):
+                seconds, listing = list_inventory(contenders[name], workdir)
+                # Every run must list every host, or its time says nothing.
+                if host_count(listing) != hosts:
+                    raise SystemExit('%s lists %d hosts, not %d' % (name, host_count(listing), hosts))
+                samples[name].append(seconds)
+            samples['server'].append(server_seconds(cloud))
+    return add_floor(result(hosts, runs, samples, reservations=reservations), 'cold', 'server', 'ours/cache hit')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--hosts', type=int, default=1000, help='instances to launch, split over two regions (default 1000)')
     parser.add_argument('--runs', type=int, default=5, help='timed runs of each (default 5)')
     parser.add_argument('--skip-static', action='store_true', help='do not time the static files (slow for many hosts)')
+    parser.add_argument('--json', metavar='FILE', help='also write the result (medians and samples) to FILE')
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix='bench-inventory-') as tmp, LocalCloud() as cloud:
-        workdir = Path(tmp)
-        started = time.perf_counter()
-        reservations = launch(cloud, args.hosts)
-        print('launched %d instances in %s (reservations per region: %s) in %.1f s'
-              % (args.hosts, ', '.join(REGIONS), reservations, time.perf_counter() - started))
-        files = write_configs(cloud, workdir)
-
-        # Warm-up runs, not timed: they fill our cache and check that everyone lists every host.
-        fresh = list_inventory(files['ours'], workdir)[1]
-        cached_fill = list_inventory(files['cache hit'], workdir)[1]
-        cached_hit = list_inventory(files['cache hit'], workdir)[1]
-        peer = list_inventory(files['peer'], workdir)[1]
-        print('hosts listed: ours %d, cache hit %d, peer %d' % (host_count(fresh), host_count(cached_hit), host_count(peer)))
-        if host_count(fresh) != args.hosts or cached_hit != cached_fill:
-            raise SystemExit('ours did not list every host, or the cache hit differs from the run that filled it')
-        if not args.skip_static:
-            files.update(write_static(fresh, workdir))
-            for name in ('static YAML', 'static JSON'):
-                static = list_inventory(files[name], workdir)[1]
-                if host_count(static) != args.hosts:
-                    raise SystemExit('%s lists %d hosts' % (name, host_count(static)))
-
-        order = [name for name in ('ours', 'peer', 'cache hit', 'static YAML', 'static JSON') if name in files]
-        times = dict((name, []) for name in order)
-        times['server'] = []
-        for run in range(args.runs):
-            # Alternating, so that a slow spell of the machine hits every contender alike.
-            for name in order if run % 2 == 0 else reversed(order):
-                times[name].append(list_inventory(files[name], workdir)[0])
-            times['server'].append(server_seconds(cloud))
-
-    medians = dict((name, statistics.median(values)) for name, values in times.items())
+    found = measure(args.hosts, args.runs, statics=() if args.skip_static else STATICS)
+    write_json(args.json, found)
+    medians, samples = found['medians'], found['samples']
     print('\n%d hosts, median of %d alternating runs of `ansible-inventory -i FILE --list`:' % (args.hosts, args.runs))
-    for name in order:
-        print('  %-12s %6.2f s   (runs: %s)' % (name, medians[name], ', '.join('%.2f' % value for value in times[name])))
-    print('  %-12s %6.2f s   (runs: %s)  moto answering DescribeInstances for both regions at once'
-          % ('server', medians['server'], ', '.join('%.2f' % value for value in times['server'])))
-    ratio = medians['ours'] / medians['peer']
-    print('ours / peer:             %.2fx   goal <= %.1fx: %s' % (ratio, GOAL_VS_PEER, 'met' if ratio <= GOAL_VS_PEER else 'NOT met'))
-    floor = medians['server'] + medians['cache hit']
-    print('floor for any plugin:    %.2f s = %.2fx the peer (server + cache hit); ours is %.2f s above it'
-          % (floor, floor / medians['peer'], medians['ours'] - floor))
+    for name in samples:
+        note = '  moto answering DescribeInstances for both regions at once' if name == 'server' else ''
+        print('  %-15s %6.2f s   (runs: %s)%s' % (name, medians[name], ', '.join('%.2f' % value for value in samples[name]), note))
+    cold = ratio(found, 'cold')
+    print('ours / peer, cold:       %.2fx   goal <= %.1fx: %s' % (cold, GOAL_VS_PEER, 'met' if cold <= GOAL_VS_PEER else 'NOT met'))
+    print('ours / peer, cache hit:  %.2fx' % ratio(found, 'cache hit'))
+    floor = medians['floor/cold']
+    print('floor for any plugin:    %.2f s = %.2fx the peer (server + our cache hit); ours is %.2f s above it'
+          % (floor, floor / medians['peer/cold'], medians['ours/cold'] - floor))
     if 'static YAML' in medians:
-        hit_ratio = medians['cache hit'] / medians['static YAML']
+        hit_ratio = medians['ours/cache hit'] / medians['static YAML']
         print('cache hit / static YAML: %.2fx   goal <= %.1fx: %s'
               % (hit_ratio, GOAL_HIT_VS_STATIC, 'met' if hit_ratio <= GOAL_HIT_VS_STATIC else 'NOT met'))
-        print('cache hit / static JSON: %.2fx   (stricter reference)' % (medians['cache hit'] / medians['static JSON']))
+        print('cache hit / static JSON: %.2fx   (stricter reference)' % (medians['ours/cache hit'] / medians['static JSON']))
     return 0
 
 

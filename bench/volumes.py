@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark: 10 volumes in one looped task, then the unchanged re-run, against amazon.aws.ec2_vol.
 
-    .venv/bin/python bench/volumes.py [--count 10] [--rounds 3] [--sides ours peer]
+    .venv/bin/python bench/volumes.py [--count 10] [--rounds 3] [--sides ours peer] [--json FILE]
 
 One local cloud (moto) serves both. Each round gives each side a region of its own: ours runs
 cloudmesh.libcloud.libcloud_volume, the peer amazon.aws.ec2_vol, each as a one-task ansible-playbook looping over
@@ -20,7 +20,6 @@ is reported as its time above them. Only same-run figures compare: absolute ones
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.measuring import add_floor, in_turn, result, write_json  # noqa: E402
 from tests.harness.ansible_run import timed_task  # noqa: E402
 from tests.harness.local_cloud import TEST_KEY, TEST_SECRET, LocalCloud  # noqa: E402
 
@@ -65,12 +65,12 @@ def ansible_floor_task(count):
     return looped('ansible.builtin.ping', {}, count)
 
 
-def check_changed(side, phase, result, count):
+def check_changed(side, phase, outcome, count):
     """Create: every item changed; unchanged: none."""
-    items = [item.get('changed') for item in result.get('results', [])]
+    items = [item.get('changed') for item in outcome.get('results', [])]
     expected = [phase == 'create'] * count
-    if items != expected or result.get('changed') is not (phase == 'create'):
-        raise SystemExit('%s %s run reported changed=%s, items %s (expected %s)' % (side, phase, result.get('changed'), items, expected))
+    if items != expected or outcome.get('changed') is not (phase == 'create'):
+        raise SystemExit('%s %s run reported changed=%s, items %s (expected %s)' % (side, phase, outcome.get('changed'), items, expected))
 
 
 def volumes_in(cloud, region):
@@ -116,60 +116,71 @@ def cloud_floor(cloud, region, count):
     return create, unchanged
 
 
+def measure(count, rounds=3, sides=SIDES, log=print):
+    """Medians over ``rounds`` (each in fresh regions) of ``count`` volumes: each side per phase, and the floors."""
+    if not 1 <= rounds <= len(REGION_TRIPLES):
+        raise ValueError('rounds must be between 1 and %d' % len(REGION_TRIPLES))
+    make_task = {'ours': ours_task, 'peer': peer_task}
+    samples = dict(('%s/%s' % (side, phase), []) for phase in PHASES for side in tuple(sides) + ('cloud',))
+    # The ansible floor changes nothing whatever the phase: its runs (two a round) are one sample.
+    samples['ansible'] = []
+    workdir = REPO_ROOT / 'tests' / 'output' / 'bench_volumes'
+    with LocalCloud() as cloud:
+        for round_number, (our_region, peer_region, floor_region) in enumerate(REGION_TRIPLES[:rounds]):
+            regions = {'ours': our_region, 'peer': peer_region}
+            # Alternate who goes first from round to round.
+            order = [side for side in in_turn(SIDES, round_number) if side in sides]
+            for phase in PHASES:
+                for side in order:
+                    region = regions[side]
+                    elapsed, outcome = timed_task(make_task[side](cloud, region, count),
+                                                  workdir / ('%d-%s-%s' % (round_number, side, phase)))
+                    check_changed(side, phase, outcome, count)
+                    check_volumes(cloud, side, phase, region, count)
+                    samples['%s/%s' % (side, phase)].append(elapsed)
+                    log('round %d  %-13s  %-9s  %5.2f s  (%s)' % (round_number + 1, side, phase, elapsed, region))
+            # The floors, in the same round.
+            for phase, seconds in zip(PHASES, cloud_floor(cloud, floor_region, count)):
+                samples['cloud/' + phase].append(seconds)
+                log('round %d  %-13s  %-9s  %5.2f s  (%s)' % (round_number + 1, 'cloud floor', phase, seconds, floor_region))
+            for run_number in range(2):
+                samples['ansible'].append(timed_task(ansible_floor_task(count), workdir / ('%d-ansible-floor-%d' % (round_number, run_number)))[0])
+                log('round %d  %-13s  %-9s  %5.2f s' % (round_number + 1, 'ansible floor', '', samples['ansible'][-1]))
+    found = result(count, rounds, samples)
+    for phase in PHASES:
+        add_floor(found, phase, 'cloud/' + phase, 'ansible')
+    return found
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument('--count', type=int, default=10)
     parser.add_argument('--rounds', type=int, default=3, help='rounds, each in fresh regions (at most %d)' % len(REGION_TRIPLES))
     parser.add_argument('--sides', nargs='+', choices=SIDES, default=list(SIDES), help='the sides to run (default both)')
+    parser.add_argument('--json', metavar='FILE', help='also write the result (medians and samples) to FILE')
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= len(REGION_TRIPLES):
         parser.error('--rounds must be between 1 and %d' % len(REGION_TRIPLES))
-    make_task = {'ours': ours_task, 'peer': peer_task}
-    times = dict(((side, phase), []) for side in SIDES + ('cloud floor',) for phase in PHASES)
-    # The ansible floor changes nothing whatever the phase: its runs (two a round) are one sample.
-    times['ansible floor'] = []
-    workdir = REPO_ROOT / 'tests' / 'output' / 'bench_volumes'
-    with LocalCloud() as cloud:
-        for round_number, (our_region, peer_region, floor_region) in enumerate(REGION_TRIPLES[:args.rounds]):
-            regions = {'ours': our_region, 'peer': peer_region}
-            # Alternate who goes first from round to round.
-            order = [side for side in (SIDES if round_number % 2 == 0 else SIDES[::-1]) if side in args.sides]
-            for phase in PHASES:
-                for side in order:
-                    region = regions[side]
-                    elapsed, result = timed_task(make_task[side](cloud, region, args.count),
-                                                 workdir / ('%d-%s-%s' % (round_number, side, phase)))
-                    check_changed(side, phase, result, args.count)
-                    check_volumes(cloud, side, phase, region, args.count)
-                    times[(side, phase)].append(elapsed)
-                    print('round %d  %-13s  %-9s  %5.2f s  (%s)' % (round_number + 1, side, phase, elapsed, region), flush=True)
-            # The floors, in the same round.
-            for phase, seconds in zip(PHASES, cloud_floor(cloud, floor_region, args.count)):
-                times[('cloud floor', phase)].append(seconds)
-                print('round %d  %-13s  %-9s  %5.2f s  (%s)' % (round_number + 1, 'cloud floor', phase, seconds, floor_region), flush=True)
-            for run_number in range(2):
-                elapsed, result = timed_task(ansible_floor_task(args.count), workdir / ('%d-ansible-floor-%d' % (round_number, run_number)))
-                times['ansible floor'].append(elapsed)
-                print('round %d  %-13s  %-9s  %5.2f s' % (round_number + 1, 'ansible floor', '', elapsed), flush=True)
-
-    medians = dict((key, statistics.median(values)) for key, values in times.items() if values)
+    found = measure(args.count, args.rounds, args.sides)
+    write_json(args.json, found)
+    medians = found['medians']
     print()
     print('volumes: %d volumes of %d GiB in one looped task, medians of %d rounds on one local moto'
           % (args.count, SIZE_GIB, args.rounds))
     print('%-10s %8s %8s %7s %12s %14s' % ('phase', 'ours', 'peer', 'ratio', 'cloud floor', 'ansible floor'))
     for phase in PHASES:
-        ours, peer = medians.get(('ours', phase)), medians.get(('peer', phase))
+        ours, peer = medians.get('ours/' + phase), medians.get('peer/' + phase)
         print('%-10s %8s %8s %7s %11.2fs %13.2fs' % (
             phase, '%.2fs' % ours if ours else '-', '%.2fs' % peer if peer else '-',
-            '%.2fx' % (ours / peer) if ours and peer else '-', medians[('cloud floor', phase)], medians['ansible floor']))
+            '%.2fx' % (ours / peer) if ours and peer else '-', medians['cloud/' + phase], medians['ansible']))
     print()
     print('above the floors (median wall time minus the cloud floor; minus both floors):')
     for phase in PHASES:
         for side in args.sides:
-            above_cloud = medians[(side, phase)] - medians[('cloud floor', phase)]
-            above_both = above_cloud - medians['ansible floor']
+            above_cloud = medians['%s/%s' % (side, phase)] - medians['cloud/' + phase]
+            above_both = above_cloud - medians['ansible']
             print('  %-10s %-4s  %+.2f s above the cloud floor (%.1fx it), %+.2f s above both' % (
-                phase, side, above_cloud, medians[(side, phase)] / medians[('cloud floor', phase)], above_both))
+                phase, side, above_cloud, medians['%s/%s' % (side, phase)] / medians['cloud/' + phase], above_both))
     return 0
 
 
